@@ -1,0 +1,23 @@
+import type { SipMessage } from "../sip/message.ts";
+import type { ReceiveInfo } from "../transport/receive-info.ts";
+import type { ProcessInfo } from "./process-info.ts";
+import type { RouteKind } from "./route-kind.ts";
+import type { SlotHolder } from "./slot.ts";
+
+/**
+ * What a config function or pseudo-variable sees of the message being processed.
+ * The routing engine (core/script) implements it; modules keep their own per-message
+ * state in slots (`ctx.get(slot)` / `ctx.set(slot, v)`).
+ */
+export interface CallContext extends SlotHolder {
+  /** The SIP message (request or reply) being processed. */
+  readonly msg: SipMessage;
+  /** Where it came from. */
+  readonly rcv: ReceiveInfo;
+  /** The kind of route block running now. */
+  readonly route: RouteKind;
+  /** Which process runs it. */
+  readonly proc: ProcessInfo;
+  /** Message flags (setflag/resetflag/isflagset), bit i = flag i. */
+  flags: number;
+}
