@@ -188,6 +188,7 @@ export interface ModuleDeclaration<
   Deps extends readonly Dependency[] = readonly Dependency[],
   P = unknown,
   Own = never,
+  PI = unknown,
 > {
   readonly name: Name;
   readonly version: string;
@@ -198,8 +199,12 @@ export interface ModuleDeclaration<
   readonly requires?: Deps;
   /** Soft ordering: init after these if they are enabled. */
   readonly after?: readonly string[];
-  /** Module parameters: a Schema from plain values (JSON or modparam) to P, with defaults. */
-  readonly params?: Schema.Schema<P, { readonly [key: string]: unknown }>;
+  /**
+   * Module parameters: a Schema from plain values (JSON or modparam) to P, with defaults
+   * (`Schema.Struct({ workers: Schema.optionalWith(Schema.Int, { default: () => 1 }) })`).
+   * A param whose type is an array takes repeated modparam lines.
+   */
+  readonly params?: Schema.Schema<P, PI>;
   readonly functions?: readonly AnyConfigFunction<Needs<Deps, Own>>[];
   readonly pvs?: readonly AnyPvSpec[];
   readonly blocks?: readonly BlockSpec[];
@@ -222,7 +227,7 @@ export interface ModuleDeclaration<
 /** A declaration with its types erased, as the loader handles it. */
 // The loader only calls members with values it got from the same declaration, so the
 // erased view is sound; `never` in contravariant positions accepts every concrete module.
-export type AnyModule = ModuleDeclaration<string, readonly Dependency[], never, unknown> & {
+export type AnyModule = ModuleDeclaration<string, readonly Dependency[], never, unknown, unknown> & {
   readonly [MODULE_MARK]: true;
 };
 
@@ -237,20 +242,22 @@ export const defineModule = <
   const Deps extends readonly Dependency[] = readonly [],
   P = {},
   Own = never,
+  PI = unknown,
 >(
-  decl: ModuleDeclaration<Name, Deps, P, Own>,
-): ModuleDeclaration<Name, Deps, P, Own> & { readonly [MODULE_MARK]: true } =>
+  decl: ModuleDeclaration<Name, Deps, P, Own, PI>,
+): ModuleDeclaration<Name, Deps, P, Own, PI> & { readonly [MODULE_MARK]: true } =>
   Object.assign(Object.create(null) as object, decl, { [MODULE_MARK]: true as const }) as ModuleDeclaration<
     Name,
     Deps,
     P,
-    Own
+    Own,
+    PI
   > & { readonly [MODULE_MARK]: true };
 
 export const isModule = (x: unknown): x is AnyModule =>
   typeof x === "object" && x !== null && (x as { [MODULE_MARK]?: unknown })[MODULE_MARK] === true;
 
 /** The erased view of a declared module. */
-export const erase = <Name extends string, Deps extends readonly Dependency[], P, Own>(
-  m: ModuleDeclaration<Name, Deps, P, Own> & { readonly [MODULE_MARK]: true },
+export const erase = <Name extends string, Deps extends readonly Dependency[], P, Own, PI>(
+  m: ModuleDeclaration<Name, Deps, P, Own, PI> & { readonly [MODULE_MARK]: true },
 ): AnyModule => m as unknown as AnyModule;
