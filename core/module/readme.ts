@@ -1,0 +1,107 @@
+import { dependencyName, type AnyModule } from "./define-module.ts";
+import { paramInfo } from "./param-info.ts";
+import { routeSetLabel } from "./route-kind.ts";
+
+/**
+ * A module's README, generated from its declaration so the two cannot drift. Sections follow
+ * Kamailio's module documents: Overview, Dependencies, Parameters, Functions, then what sipmod adds
+ * (pseudo-variables, route blocks, process groups, RPC, differences from Kamailio).
+ * `sipmod docs` writes modules/<name>/README.md; a test checks every README equals this output.
+ */
+export const renderReadme = (m: AnyModule): string => {
+  const out: string[] = [];
+  const h = (s: string) => out.push("", s, "");
+  out.push(`# ${m.name} module`, "", `Version ${m.version}, for sipmod core ${m.core}.x.`);
+  out.push("", "<!-- Generated from the module's declaration by `sipmod docs`. Do not edit by hand. -->");
+
+  h("## 1. Overview");
+  out.push(m.doc.overview);
+
+  h("## 2. Dependencies");
+  out.push("### 2.1. sipmod modules", "");
+  const deps = (m.requires ?? []).map(dependencyName);
+  out.push(
+    deps.length === 0
+      ? "The following modules must be loaded before this module:\n\n- None."
+      : `The following modules must be loaded before this module:\n\n${deps.map((d) => `- ${d}`).join("\n")}`,
+  );
+  if (m.after !== undefined && m.after.length > 0) {
+    out.push("", `Initialised after these modules when they are enabled: ${m.after.join(", ")}.`);
+  }
+  out.push("", "### 2.2. External libraries or applications", "", "- None.");
+
+  h("## 3. Parameters");
+  const params = paramInfo(m);
+  if (params.length === 0) out.push("This module has no parameters.");
+  params.forEach((p, i) => {
+    out.push(`### 3.${i + 1}. ${p.name} (${p.type})`, "", p.description, "");
+    out.push(p.defaultValue === undefined ? "This parameter is required." : `Default value is ${p.defaultValue}.`);
+    const example = m.doc.params?.[p.name]?.example;
+    if (example !== undefined) {
+      out.push("", "```", `modparam("${m.name}", "${p.name}", ${example})`, "```");
+      out.push("", "or in plugins.json:", "", "```json");
+      out.push(`{ "module": "${m.name}", "params": { "${p.name}": ${example} } }`, "```");
+    }
+    out.push("");
+  });
+
+  h("## 4. Functions");
+  const fns = m.functions ?? [];
+  if (fns.length === 0) out.push("This module exports no config functions.");
+  fns.forEach((f, i) => {
+    const sig = f.params.map((a) => a.name).join(", ");
+    out.push(`### 4.${i + 1}. ${f.name}(${sig})`, "", f.doc, "");
+    for (const a of f.params) {
+      const kind = {
+        string: "a static string",
+        int: "a static integer",
+        "string-pv": "a string that may contain pseudo-variables",
+        "int-pv": "a static integer or a pseudo-variable holding an integer",
+      }[a.kind];
+      out.push(`- \`${a.name}\`: ${kind}.${a.doc !== undefined ? ` ${a.doc}` : ""}`);
+    }
+    if (f.params.length > 0) out.push("");
+    if (f.returns !== undefined) out.push(f.returns, "");
+    out.push(`This function can be used from ${routeSetLabel(f.routes)}.`, "");
+  });
+
+  const pvs = m.pvs ?? [];
+  if (pvs.length > 0) {
+    h("## 5. Pseudo-variables");
+    for (const p of pvs) {
+      const form = p.inner === "none" ? `$${p.name}` : p.inner === "required" ? `$${p.name}(name)` : `$${p.name}[(name)]`;
+      out.push(`- \`${form}\`${p.set !== undefined ? " (writable)" : ""}: ${p.doc}`);
+    }
+  }
+
+  const blocks = m.blocks ?? [];
+  const events = m.events ?? [];
+  if (blocks.length > 0 || events.length > 0) {
+    h("## 6. Route blocks");
+    for (const b of blocks) out.push(`- \`${b.keyword}${b.named ? "[NAME]" : ""}\`: ${b.kind.toUpperCase()}_ROUTE.`);
+    for (const e of events) out.push(`- \`event_route[${e}]\``);
+  }
+
+  const groups = m.groups;
+  if (groups !== undefined) {
+    h("## 7. Process groups");
+    out.push(
+      "This module starts worker threads (like Kamailio's extra processes); `sipmod modules " +
+        m.name +
+        "` shows the groups for the configured parameters.",
+    );
+  }
+
+  const rpc = m.rpc ?? [];
+  if (rpc.length > 0) {
+    h("## 8. RPC commands");
+    for (const r of rpc) out.push(`- \`${r.name}${r.params ? `(${r.params.join(", ")})` : ""}\`: ${r.doc}`);
+  }
+
+  const diffs = m.doc.differences ?? [];
+  if (diffs.length > 0) {
+    h("## 9. Differences from Kamailio 5.6");
+    for (const d of diffs) out.push(`- ${d}`);
+  }
+  return out.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd() + "\n";
+};
