@@ -1,5 +1,7 @@
 import { Context, type Effect } from "effect";
 import type { SipmodError } from "../errors.ts";
+import type { SipMessage } from "../sip/message.ts";
+import type { Proto, ReceiveInfo } from "../transport/receive-info.ts";
 import type { ProcessInfo } from "./process-info.ts";
 import type { TaskData } from "./values.ts";
 
@@ -37,5 +39,25 @@ export interface ProcessGroupsApi {
 }
 export class ProcessGroups extends Context.Tag("sipmod/ProcessGroups")<ProcessGroups, ProcessGroupsApi>() {}
 
+/** Where to send a message: protocol, address, and an existing stream connection if any. */
+export interface SendTarget {
+  readonly proto: Proto;
+  readonly ip: string;
+  readonly port: number;
+  /** Reuse this TCP connection when it is still open. */
+  readonly connId?: number;
+}
+
+/**
+ * Send SIP messages through the server's listeners. Fire-and-forget on the hot path: a false
+ * return means the message could not be handed to a socket (logged and counted by transport).
+ */
+export interface SipSenderApi {
+  /** Send a reply to `req` where RFC 3261 §18.2.2 / RFC 3581 say (same connection, received/rport, Via). */
+  readonly reply: (req: SipMessage, rcv: ReceiveInfo, bytes: Uint8Array) => boolean;
+  readonly send: (to: SendTarget, bytes: Uint8Array) => boolean;
+}
+export class SipSender extends Context.Tag("sipmod/SipSender")<SipSender, SipSenderApi>() {}
+
 /** The services every module may use without declaring a dependency. */
-export type CoreServices = CoreInfo | ProcessGroups;
+export type CoreServices = CoreInfo | ProcessGroups | SipSender;
