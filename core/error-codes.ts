@@ -55,6 +55,14 @@ export const errorCodes = {
     title: "Two modules export a config function with the same name.",
     fix: "Enable only one of the two modules, or rename the function in the module you own.",
   },
+  SM_NAME_DUPLICATE: {
+    title: "Two modules register the same pseudo-variable, route block keyword or RPC method name.",
+    fix: "Enable only one of the two modules, or rename the name in the module you own.",
+  },
+  SM_MODPARAM_MODULE: {
+    title: "A `modparam` line names a module that is not loaded at that point.",
+    fix: "Put the module's `loadmodule` line before the `modparam` line (or list the module in plugins.json); the module name is matched case-insensitively.",
+  },
   SM_PARAM_UNKNOWN: {
     title: "A module parameter is set that the module does not declare.",
     fix: "Check the spelling against `sipmod modules <name>`; parameter names are case-sensitive.",
