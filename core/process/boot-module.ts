@@ -1,0 +1,35 @@
+import type { Effect, Scope } from "effect";
+import type { SipmodError } from "../errors.ts";
+import type { ProcessInfo } from "../module/process-info.ts";
+import type { TaskData } from "../module/values.ts";
+
+/**
+ * What a group worker does with its tasks, returned by the boot module's `boot`.
+ *
+ * Tasks run one at a time per worker, in the order they were pushed (like a forked Kamailio
+ * child: N workers = N tasks at once). `handle` may return a Promise or an Effect; a rejection, a
+ * failure or a throw is logged in the main thread with group, rank and task name and the worker
+ * carries on. `shutdown` runs once when the group stops, after the queue is drained and before the
+ * boot Scope is closed.
+ */
+export interface WorkerHandlers {
+  handle(task: string, data: TaskData): Promise<void> | Effect.Effect<void, SipmodError>;
+  shutdown?(): Promise<void>;
+}
+
+/**
+ * The `boot` export of a boot module. It runs once in each worker thread, like Kamailio's
+ * child_init in a forked child, and returns the handlers as an **Effect** (not a Promise) so that
+ * it can use a Scope: resources it acquires with `Effect.acquireRelease` are released when the
+ * worker stops. Its log lines go to the main thread's logger, annotated with group and rank.
+ * A failure (or a defect) is a boot failure reported with the group and rank.
+ */
+export type BootFunction = (
+  args: TaskData,
+  proc: ProcessInfo,
+) => Effect.Effect<WorkerHandlers, SipmodError, Scope.Scope>;
+
+/** The shape of a boot module: `export const boot: BootFunction = ...`. */
+export interface BootModule {
+  readonly boot: BootFunction;
+}

@@ -1,0 +1,358 @@
+import { LogLevel } from "effect";
+import type { Worker } from "node:worker_threads";
+import type { TaskData } from "../module/values.ts";
+import type { FromWorker, ToWorker, WireError, WorkerInit } from "./protocol.ts";
+import { toWireError, wireErrorText } from "./protocol.ts";
+import { spawnThread } from "./spawn.ts";
+import type { WorkerState, WorkerStats } from "./stats.ts";
+
+/** Restart delays after a crash: initialMs, doubled per crash in a row, at most maxMs. */
+export interface RestartPolicy {
+  readonly initialMs: number;
+  readonly maxMs: number;
+}
+
+/** A worker that stayed ready this long before crashing starts its backoff from the beginning again. */
+const STABLE_MS = 10_000;
+
+export type LogFn = (
+  level: LogLevel.LogLevel,
+  message: readonly string[],
+  annotations: { readonly [key: string]: unknown },
+) => void;
+
+export interface GroupWorkerEnv {
+  readonly group: string;
+  readonly rank: number;
+  /** worker-entry module. */
+  readonly entry: URL;
+  readonly init: WorkerInit;
+  readonly loadsTypeScript: boolean;
+  /** Tasks counted against this worker (posted, not acknowledged) before a push is refused. */
+  readonly capacity: number;
+  readonly bootTimeoutMs: number;
+  readonly restart: RestartPolicy;
+  readonly log: LogFn;
+  /** Called whenever this worker's load went down (a task finished or was lost). */
+  readonly onSettled: () => void;
+}
+
+/** Why the first boot of a worker failed. */
+export interface BootFailure {
+  readonly rank: number;
+  readonly error: WireError;
+}
+
+interface QueuedTask {
+  readonly task: string;
+  readonly data: TaskData;
+}
+
+/**
+ * The main thread's side of one group worker: its thread, the tasks counted against it, restarts
+ * after crashes. Driven by the thread's events; the group (group.ts) turns it into Effects.
+ *
+ * A task counts against the worker from push to acknowledgement. While the worker restarts,
+ * pushed tasks wait here (within the same capacity) and are posted once it is ready again.
+ */
+export class GroupWorker {
+  private state: WorkerState = "stopped";
+  private thread: Worker | undefined;
+  private threadId: number | null = null;
+  private nextId = 1;
+  private readonly inflight = new Map<number, string>();
+  private pending: QueuedTask[] = [];
+  private done = 0;
+  private failed = 0;
+  private lost = 0;
+  private restarts = 0;
+  private crashesInRow = 0;
+  private readyAt = 0;
+  /** Why the current thread is going down (boot failure, uncaught error, boot timeout). */
+  private downReason: WireError | undefined;
+  private bootTimer: ReturnType<typeof setTimeout> | undefined;
+  private restartTimer: ReturnType<typeof setTimeout> | undefined;
+  private stopTimer: ReturnType<typeof setTimeout> | undefined;
+  private firstBoot: { resolve: () => void; reject: (f: BootFailure) => void } | undefined;
+  private exited: Promise<void> = Promise.resolve();
+
+  constructor(private readonly env: GroupWorkerEnv) {}
+
+  get rank(): number {
+    return this.env.rank;
+  }
+
+  get isReady(): boolean {
+    return this.state === "ready";
+  }
+
+  /** Tasks counted against this worker now. */
+  load(): number {
+    return this.inflight.size + this.pending.length;
+  }
+
+  stats(): WorkerStats {
+    return {
+      rank: this.env.rank,
+      state: this.state,
+      threadId: this.thread !== undefined ? this.threadId : null,
+      queued: this.load(),
+      done: this.done,
+      failed: this.failed,
+      lost: this.lost,
+      restarts: this.restarts,
+    };
+  }
+
+  /** First boot. Resolves when the thread reported ready; rejects with the reason it did not. */
+  start(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.firstBoot = { resolve, reject };
+      this.launch();
+    });
+  }
+
+  /**
+   * Count a task against this worker and post it (or keep it until the worker is ready again).
+   * False if the queue is full or the worker is stopping.
+   */
+  enqueue(task: string, data: TaskData): boolean {
+    if (this.load() >= this.env.capacity) return false;
+    if (this.state === "ready" && this.thread !== undefined) this.post(this.thread, task, data);
+    else if (this.state === "restarting" || this.state === "booting") this.pending.push({ task, data });
+    else return false;
+    return true;
+  }
+
+  /**
+   * Ask the thread to run its shutdown and end; terminate it if it has not ended after
+   * `timeoutMs`. Tasks still counted against it are lost (and logged).
+   */
+  stop(timeoutMs: number): Promise<void> {
+    if (this.state === "stopped" || this.state === "stopping") return this.exited;
+    this.clearTimer("restartTimer");
+    this.clearTimer("bootTimer");
+    const thread = this.thread;
+    const wasReady = this.state === "ready";
+    this.state = "stopping";
+    this.loseAll("the group stopped before they were acknowledged");
+    if (thread === undefined) {
+      this.state = "stopped";
+      return this.exited;
+    }
+    if (wasReady) {
+      this.send(thread, { t: "shutdown" });
+      this.stopTimer = setTimeout(() => {
+        this.log(LogLevel.Warning, `did not stop within ${timeoutMs} ms; terminating its thread`);
+        void thread.terminate();
+      }, timeoutMs);
+    } else {
+      void thread.terminate();
+    }
+    return this.exited;
+  }
+
+  /** Terminate the thread now, without its shutdown (used when start-up fails). */
+  kill(): Promise<void> {
+    if (this.state === "stopped") return this.exited;
+    this.clearTimer("restartTimer");
+    this.clearTimer("bootTimer");
+    this.state = "stopping";
+    this.loseAll("the group was stopped");
+    if (this.thread === undefined) this.state = "stopped";
+    else void this.thread.terminate();
+    return this.exited;
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private launch(): void {
+    this.state = "booting";
+    this.downReason = undefined;
+    const thread = spawnThread(this.env.entry, {
+      workerData: this.env.init,
+      name: `sipmod ${this.env.group}#${this.env.rank}`,
+      loadsTypeScript: this.env.loadsTypeScript,
+    });
+    this.thread = thread;
+    this.threadId = thread.threadId;
+    this.exited = new Promise<void>((resolve) => {
+      thread.on("exit", (code: number) => {
+        this.onExit(thread, code);
+        resolve();
+      });
+    });
+    thread.on("message", (m: FromWorker) => this.onMessage(thread, m));
+    thread.on("error", (e: unknown) => {
+      if (this.thread !== thread) return;
+      this.downReason ??= toWireError(e);
+      void thread.terminate();
+    });
+    this.bootTimer = setTimeout(() => {
+      this.bootTimer = undefined;
+      if (this.thread !== thread || this.state !== "booting") return;
+      this.downReason = { message: `did not report ready within ${this.env.bootTimeoutMs} ms` };
+      void thread.terminate();
+    }, this.env.bootTimeoutMs);
+  }
+
+  private onMessage(thread: Worker, m: FromWorker): void {
+    if (this.thread !== thread) return;
+    switch (m.t) {
+      case "ready":
+        return this.onReady(thread, m.threadId);
+      case "boot-failed":
+        this.downReason = m.error;
+        void thread.terminate();
+        return;
+      case "done":
+        return this.onDone(m.id, m.error);
+      case "log": {
+        const level = LogLevel.allLevels.find((l) => l.label === m.level) ?? LogLevel.Info;
+        this.env.log(level, m.message, { ...m.annotations, group: this.env.group, rank: this.env.rank });
+        return;
+      }
+      case "stopped":
+        if (m.error !== undefined) this.log(LogLevel.Warning, `shutdown failed: ${wireErrorText(m.error)}`, m.error);
+        this.clearTimer("stopTimer");
+        void thread.terminate();
+        return;
+    }
+  }
+
+  private onReady(thread: Worker, threadId: number): void {
+    this.clearTimer("bootTimer");
+    if (this.state !== "booting") return;
+    this.state = "ready";
+    this.readyAt = Date.now();
+    // Deno reports threadId 0 inside the thread; keep the main side's id then.
+    if (threadId !== 0) this.threadId = threadId;
+    const waiting = this.pending;
+    this.pending = [];
+    for (const t of waiting) this.post(thread, t.task, t.data);
+    if (this.firstBoot !== undefined) {
+      const fb = this.firstBoot;
+      this.firstBoot = undefined;
+      fb.resolve();
+    } else {
+      this.log(LogLevel.Info, `restarted (thread ${this.threadId ?? "?"}), ${waiting.length} waiting task(s) delivered`);
+    }
+  }
+
+  private onDone(id: number, error: WireError | undefined): void {
+    const task = this.inflight.get(id);
+    if (task === undefined) return;
+    this.inflight.delete(id);
+    if (error === undefined) {
+      this.done++;
+      this.crashesInRow = 0;
+    } else {
+      this.failed++;
+      this.log(LogLevel.Warning, `task "${task}" failed: ${wireErrorText(error)}`, error, { task });
+    }
+    this.env.onSettled();
+  }
+
+  private onExit(thread: Worker, code: number): void {
+    if (this.thread !== thread) return;
+    this.thread = undefined;
+    this.clearTimer("bootTimer");
+    this.clearTimer("stopTimer");
+    if (this.state === "stopping" || this.state === "stopped") {
+      this.state = "stopped";
+      this.firstBoot?.reject({ rank: this.env.rank, error: { message: "stopped while booting" } });
+      this.firstBoot = undefined;
+      return;
+    }
+    const reason: WireError = this.downReason ?? { message: `thread exited with code ${code}` };
+    if (this.firstBoot !== undefined) {
+      // The first boot failed: the group's start-up fails; no restart.
+      const fb = this.firstBoot;
+      this.firstBoot = undefined;
+      this.state = "stopped";
+      this.loseAll("the worker never started");
+      fb.reject({ rank: this.env.rank, error: reason });
+      return;
+    }
+    this.onCrash(reason, this.state === "booting");
+  }
+
+  private onCrash(reason: WireError, duringBoot: boolean): void {
+    const lostNow = [...this.inflight.values()];
+    this.inflight.clear();
+    this.lost += lostNow.length;
+    if (!duringBoot && Date.now() - this.readyAt > STABLE_MS) this.crashesInRow = 0;
+    this.crashesInRow++;
+    const delay = Math.min(
+      this.env.restart.initialMs * 2 ** Math.min(this.crashesInRow - 1, 30),
+      this.env.restart.maxMs,
+    );
+    const what = duringBoot ? "failed to boot after a restart" : "crashed";
+    const lostText =
+      lostNow.length === 0
+        ? "no task was in flight"
+        : `${lostNow.length} task(s) in flight lost (${summarize(lostNow)})`;
+    this.log(
+      LogLevel.Error,
+      `SM_GROUP_WORKER_CRASHED: worker ${this.env.group}#${this.env.rank} ${what}: ${wireErrorText(reason)}; ` +
+        `${lostText}; restarting in ${delay} ms`,
+      reason,
+      { code: "SM_GROUP_WORKER_CRASHED", lost: lostNow.length },
+    );
+    this.state = "restarting";
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (this.state !== "restarting") return;
+      this.restarts++;
+      this.launch();
+    }, delay);
+    if (lostNow.length > 0) this.env.onSettled();
+  }
+
+  private post(thread: Worker, task: string, data: TaskData): void {
+    const id = this.nextId++;
+    this.inflight.set(id, task);
+    this.send(thread, { t: "task", id, task, data });
+  }
+
+  private send(thread: Worker, m: ToWorker): void {
+    thread.postMessage(m);
+  }
+
+  private loseAll(why: string): void {
+    const names = [...this.inflight.values(), ...this.pending.map((t) => t.task)];
+    this.inflight.clear();
+    this.pending = [];
+    if (names.length === 0) return;
+    this.lost += names.length;
+    this.log(LogLevel.Warning, `${names.length} task(s) lost because ${why} (${summarize(names)})`, undefined, {
+      lost: names.length,
+    });
+    this.env.onSettled();
+  }
+
+  private clearTimer(which: "bootTimer" | "restartTimer" | "stopTimer"): void {
+    const t = this[which];
+    if (t !== undefined) clearTimeout(t);
+    this[which] = undefined;
+  }
+
+  private log(
+    level: LogLevel.LogLevel,
+    text: string,
+    error?: WireError,
+    extra: { readonly [key: string]: unknown } = {},
+  ): void {
+    const message = [`process group ${this.env.group} worker #${this.env.rank}: ${text}`];
+    if (error?.detail !== undefined) message.push(error.detail);
+    this.env.log(level, message, { ...extra, group: this.env.group, rank: this.env.rank });
+  }
+}
+
+/** `a, b x3, c` — task names with counts, at most 5 distinct. */
+const summarize = (names: readonly string[]): string => {
+  const counts = new Map<string, number>();
+  for (const n of names) counts.set(n, (counts.get(n) ?? 0) + 1);
+  const parts = [...counts].slice(0, 5).map(([n, c]) => (c > 1 ? `${n} x${c}` : n));
+  return counts.size > 5 ? `${parts.join(", ")}, ...` : parts.join(", ");
+};

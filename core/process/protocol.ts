@@ -1,0 +1,80 @@
+import { Cause, Option } from "effect";
+import { SipmodError } from "../errors.ts";
+import { errorCodes, type ErrorCode } from "../error-codes.ts";
+import type { TaskData } from "../module/values.ts";
+
+/**
+ * The messages between the main thread and a group worker thread. Plain structured-clone data.
+ * A task is acknowledged (`done`) when its handler has finished, successfully or not; the main
+ * thread counts a task against the worker's queue from `task` to `done`.
+ */
+
+/** What the worker thread gets as `workerData`. */
+export interface WorkerInit {
+  /** URL (file:) of the boot module; its `boot` export is called once in the thread. */
+  readonly bootUrl: string;
+  readonly bootArgs: TaskData;
+  readonly group: string;
+  /** 0-based index of the worker in its group. */
+  readonly rank: number;
+  /** Minimum log level in the main thread (Effect `LogLevel` label), so the thread does not forward what main drops. */
+  readonly logLevel: string;
+}
+
+/** An error flattened for the trip between threads. */
+export interface WireError {
+  /** A sipmod error code if the error was a SipmodError. */
+  readonly code?: string;
+  readonly message: string;
+  /** Stack trace or pretty-printed Effect cause. */
+  readonly detail?: string;
+  readonly hint?: string;
+  readonly module?: string;
+}
+
+export type ToWorker =
+  | { readonly t: "task"; readonly id: number; readonly task: string; readonly data: TaskData }
+  | { readonly t: "shutdown" };
+
+export type FromWorker =
+  | { readonly t: "ready"; readonly threadId: number }
+  | { readonly t: "boot-failed"; readonly error: WireError }
+  | { readonly t: "done"; readonly id: number; readonly error?: WireError }
+  | {
+      readonly t: "log";
+      readonly level: string;
+      readonly message: readonly string[];
+      readonly annotations: { readonly [key: string]: string };
+    }
+  | { readonly t: "stopped"; readonly error?: WireError };
+
+export const isErrorCode = (code: string | undefined): code is ErrorCode =>
+  code !== undefined && Object.prototype.hasOwnProperty.call(errorCodes, code);
+
+/** Flatten anything thrown or failed into a WireError. */
+export const toWireError = (e: unknown): WireError => {
+  if (e instanceof SipmodError) {
+    const detail = e.cause instanceof Error ? e.cause.stack : e.cause !== undefined ? String(e.cause) : undefined;
+    return {
+      code: e.code,
+      message: e.message,
+      ...(detail !== undefined ? { detail } : {}),
+      ...(e.hint !== undefined ? { hint: e.hint } : {}),
+      ...(e.module !== undefined ? { module: e.module } : {}),
+    };
+  }
+  if (e instanceof Error) return { message: e.message, ...(e.stack !== undefined ? { detail: e.stack } : {}) };
+  return { message: String(e) };
+};
+
+/** Flatten an Effect failure: a typed failure keeps its code, a defect keeps its stack. */
+export const causeToWireError = (cause: Cause.Cause<unknown>): WireError => {
+  const failure = Cause.failureOption(cause);
+  if (Option.isSome(failure)) return toWireError(failure.value);
+  const defect = Cause.dieOption(cause);
+  if (Option.isSome(defect)) return toWireError(defect.value);
+  return { message: Cause.isInterruptedOnly(cause) ? "interrupted" : "failed", detail: Cause.pretty(cause) };
+};
+
+/** One line for a log: `SM_CODE: message` or the message alone. */
+export const wireErrorText = (e: WireError): string => (e.code !== undefined ? `${e.code}: ${e.message}` : e.message);
