@@ -1,0 +1,116 @@
+import type { Pos } from "./ast.ts";
+import { cfgError, report, type ErrorSink } from "./cfg-error.ts";
+import type { Token } from "./lexer.ts";
+
+/** Thrown after a syntax error has been reported; caught where the parser resynchronises. */
+export class SyncSignal {
+  readonly _tag = "SyncSignal";
+}
+const SYNC = new SyncSignal();
+
+/** Route block keywords; seeing one where a statement is expected usually means a missing '}'. */
+export const BLOCK_KEYWORDS: ReadonlySet<string> = new Set([
+  "request_route",
+  "route",
+  "reply_route",
+  "onreply_route",
+  "failure_route",
+  "branch_route",
+  "onsend_route",
+  "event_route",
+]);
+
+/** The parser's position in the preprocessed token list, with error helpers. */
+export class TokenCursor {
+  k = 0;
+  /** A missing '}' was already reported for the block being unwound (avoid one error per nesting level). */
+  unclosedReported = false;
+
+  constructor(
+    readonly toks: readonly Token[],
+    readonly eof: Token,
+    readonly sink: ErrorSink,
+  ) {}
+
+  peek(offset = 0): Token {
+    return this.toks[this.k + offset] ?? this.eof;
+  }
+
+  advance(): Token {
+    const t = this.peek();
+    if (this.k < this.toks.length) this.k++;
+    return t;
+  }
+
+  atOp(text: string, offset = 0): boolean {
+    const t = this.peek(offset);
+    return t.kind === "op" && t.text === text;
+  }
+
+  atId(text: string, offset = 0): boolean {
+    const t = this.peek(offset);
+    return t.kind === "id" && t.text === text;
+  }
+
+  atEof(): boolean {
+    return this.k >= this.toks.length;
+  }
+
+  report(message: string, pos: Pos, hint?: string): void {
+    report(this.sink, cfgError("SM_CFG_SYNTAX", message, pos, hint));
+  }
+
+  fail(message: string, pos: Pos, hint?: string): never {
+    this.report(message, pos, hint);
+    throw SYNC;
+  }
+
+  /** Consume operator `text` or fail with "expected 'text' <context>, found ...". */
+  expectOp(text: string, context: string, hint?: string): Token {
+    if (this.atOp(text)) return this.advance();
+    const t = this.peek();
+    return this.fail(`expected '${text}' ${context}, found ${describe(t)}`, t.pos, hint);
+  }
+
+  /** The position just after the previous token (where a missing ';' belongs). */
+  endOfPrev(): Pos {
+    const p = this.toks[this.k - 1];
+    if (p === undefined) return this.peek().pos;
+    const len = p.kind === "str" ? p.text.length + 2 : p.text.length;
+    if (p.kind === "str" && p.text.includes("\n")) return p.pos;
+    return { file: p.pos.file, line: p.pos.line, column: p.pos.column + len };
+  }
+
+  /** The token at `index` is the first on its line (or of its file). */
+  startsLine(index: number): boolean {
+    const t = this.toks[index];
+    const p = this.toks[index - 1];
+    if (t === undefined) return false;
+    return p === undefined || p.pos.file !== t.pos.file || p.pos.line !== t.pos.line;
+  }
+
+  /** `keyword [` or `keyword {` with a route block keyword, at the start of a line. */
+  atBlockStart(): boolean {
+    const t = this.peek();
+    if (t.kind !== "id" || !BLOCK_KEYWORDS.has(t.text) || !this.startsLine(this.k)) return false;
+    return this.atOp("[", 1) || this.atOp("{", 1);
+  }
+}
+
+export const isSync = (e: unknown): e is SyncSignal => e instanceof SyncSignal;
+
+/** How a token is named in error messages. */
+export const describe = (t: Token): string => {
+  switch (t.kind) {
+    case "eof":
+      return "end of file";
+    case "str": {
+      const s = t.text.length > 30 ? `${t.text.slice(0, 30)}...` : t.text;
+      return `string ${t.quote ?? '"'}${s}${t.quote ?? '"'}`;
+    }
+    case "directive":
+      return `#!${t.text}`;
+    default:
+      return `'${t.text.length > 40 ? `${t.text.slice(0, 40)}...` : t.text}'`;
+  }
+};
