@@ -125,6 +125,7 @@ describe("process groups", () => {
         yield* waitFor("all tasks ran", () => read(board, "tasks", 0) + read(board, "tasks", 1) === 36);
         assert.equal(read(board, "tasks", 0), expected[0]);
         assert.equal(read(board, "tasks", 1), expected[1]);
+        yield* waitFor("acks counted", () => api.stats()[0]!.workers.every((w) => w.queued === 0));
         // Without a key: the least loaded worker; both get work.
         for (let i = 0; i < 4; i++) yield* api.push("dlg", "count", i);
         yield* waitFor("keyless tasks ran", () => read(board, "tasks", 0) + read(board, "tasks", 1) === 40);
