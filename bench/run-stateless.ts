@@ -1,0 +1,372 @@
+/**
+ * Stateless OPTIONS -> 200 benchmark: SIPp against each server on 127.0.0.1, in one run, so the
+ * ratios compare like with like on this machine.
+ *
+ * For every target it starts the server on its own free port, waits until it answers an OPTIONS,
+ * warms it up, then runs SIPp at each rate of the ladder (bounded in calls and time) and keeps the
+ * highest rate with zero failed calls, zero retransmissions, no unexpected messages and SIPp
+ * reaching at least 97% of the asked rate. It samples the server's CPU (/proc/<pid>/stat, the
+ * whole process tree) and memory (PSS and RSS), stops the server, and goes on with the next
+ * target. At the end it prints a table with each target's ratio to Kamailio.
+ *
+ *   node --import tsx bench/run-stateless.ts [options]
+ *     --rates 5000,10000,20000,30000,40000   calls/s ladder (stops at the first failing rate)
+ *     --seconds 5                            length of each step
+ *     --per-sipp 20000                       most calls/s one SIPp process is asked for
+ *     --sipp-buffer 4194304                  SIPp socket buffers (-buff_size), bytes
+ *     --kamailio 1,2                         Kamailio children counts to run ("" for none)
+ *     --floor node[,bun,deno]                raw node:dgram responder runtimes ("" for none)
+ *     --transport node[,bun,deno]            core/transport + core/sip responder (no routing) ("" for none)
+ *     --server 'label=command {port}'        another server (repeatable); {port} is replaced
+ *     --json file                            also write the results as JSON
+ *
+ * Only 127.0.0.1 is used. Run as root for Kamailio (it runs in the foreground with -DD -E).
+ */
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import * as dgram from "node:dgram";
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { udpKernelDrops } from "../core/transport/udp-kernel-drops.ts";
+import { cpuTicks, memoryKiB, processTree, ticksPerSecond } from "./proc-sample.ts";
+import { runSippStep, type SippTotals } from "./sipp-run.ts";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const SCENARIO = join(ROOT, "bench/sipp/options-uac.xml");
+const KAM_CFG = join(ROOT, "bench/kamailio/stateless.cfg");
+
+// ------------------------------------------------------------------------------------------
+// options
+
+interface Options {
+  rates: number[];
+  seconds: number;
+  perSipp: number;
+  sippBuffer: number;
+  kamailio: number[];
+  floor: string[];
+  transport: string[];
+  servers: { label: string; command: string }[];
+  json: string | undefined;
+}
+
+const parseArgs = (argv: readonly string[]): Options => {
+  const o: Options = {
+    rates: [5000, 10000, 20000, 30000, 40000],
+    seconds: 5,
+    perSipp: 20000,
+    sippBuffer: 4 * 1024 * 1024,
+    kamailio: [1, 2],
+    floor: ["node"],
+    transport: [],
+    servers: [],
+    json: undefined,
+  };
+  const list = (s: string): string[] => s.split(",").map((x) => x.trim()).filter((x) => x !== "");
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const v = (): string => {
+      const x = argv[++i];
+      if (x === undefined) throw new Error(`${a} needs a value`);
+      return x;
+    };
+    if (a === "--rates") o.rates = list(v()).map(Number);
+    else if (a === "--seconds") o.seconds = Number(v());
+    else if (a === "--per-sipp") o.perSipp = Number(v());
+    else if (a === "--sipp-buffer") o.sippBuffer = Number(v());
+    else if (a === "--kamailio") o.kamailio = list(v()).map(Number);
+    else if (a === "--floor") o.floor = list(v());
+    else if (a === "--transport") o.transport = list(v());
+    else if (a === "--server") {
+      const s = v();
+      const eq = s.indexOf("=");
+      if (eq <= 0 || !s.includes("{port}")) throw new Error(`--server wants 'label=command ... {port} ...', got "${s}"`);
+      o.servers.push({ label: s.slice(0, eq), command: s.slice(eq + 1) });
+    } else if (a === "--json") o.json = v();
+    else throw new Error(`unknown option ${a}`);
+  }
+  if (o.rates.some((r) => !(r > 0)) || o.rates.length === 0) throw new Error("--rates: positive numbers");
+  if (!(o.seconds > 0 && o.seconds <= 60)) throw new Error("--seconds: between 0 and 60");
+  if (!(o.perSipp > 0)) throw new Error("--per-sipp: positive");
+  for (const f of [...o.floor, ...o.transport])
+    if (!["node", "bun", "deno"].includes(f)) throw new Error(`--floor/--transport: node, bun or deno, not ${f}`);
+  return o;
+};
+
+// ------------------------------------------------------------------------------------------
+// helpers
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** A UDP port nobody holds right now on 127.0.0.1 (the kernel picks it). */
+const freeUdpPort = (): Promise<number> =>
+  new Promise((res, rej) => {
+    const s = dgram.createSocket("udp4");
+    s.once("error", rej);
+    s.bind(0, "127.0.0.1", () => {
+      const p = s.address().port;
+      s.close(() => res(p));
+    });
+  });
+
+/** Send OPTIONS to the server until a 200 comes back (or the time is up). */
+const waitReady = async (port: number, ms: number): Promise<boolean> => {
+  const s = dgram.createSocket("udp4");
+  await new Promise<void>((r) => s.bind(0, "127.0.0.1", () => r()));
+  const lp = s.address().port;
+  let ok = false;
+  s.on("message", (m) => {
+    if (m.toString("latin1").startsWith("SIP/2.0 200")) ok = true;
+  });
+  const deadline = Date.now() + ms;
+  for (let n = 1; !ok && Date.now() < deadline; n++) {
+    const req =
+      `OPTIONS sip:ping@127.0.0.1:${port} SIP/2.0\r\n` +
+      `Via: SIP/2.0/UDP 127.0.0.1:${lp};branch=z9hG4bK-ready-${n}\r\n` +
+      `Max-Forwards: 70\r\nFrom: <sip:bench@127.0.0.1>;tag=r${n}\r\nTo: <sip:ping@127.0.0.1>\r\n` +
+      `Call-ID: ready-${n}-${lp}\r\nCSeq: ${n} OPTIONS\r\nContent-Length: 0\r\n\r\n`;
+    s.send(req, port, "127.0.0.1");
+    await sleep(200);
+  }
+  s.close();
+  return ok;
+};
+
+const version = (cmd: string, args: string[]): string => {
+  try {
+    return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).split("\n")[0]!.trim();
+  } catch {
+    return "?";
+  }
+};
+
+// ------------------------------------------------------------------------------------------
+// targets
+
+interface Target {
+  readonly label: string;
+  readonly kind: "floor" | "transport" | "kamailio" | "server";
+  readonly kamChildren?: number;
+  readonly versionText: string;
+  /** The shell command, with {port} and {dir} still in it. */
+  readonly command: string;
+}
+
+const targets = (o: Options): Target[] => {
+  const out: Target[] = [];
+  const runtimeCmd: Record<string, string> = {
+    node: `${process.execPath} --import tsx`,
+    bun: join(ROOT, "node_modules/.bin/bun"),
+    deno: `${join(ROOT, "node_modules/.bin/deno")} run -A`,
+  };
+  const runtimeVersion: Record<string, () => string> = {
+    node: () => `Node ${process.versions.node}`,
+    bun: () => `Bun ${version(join(ROOT, "node_modules/.bin/bun"), ["--version"])}`,
+    deno: () => version(join(ROOT, "node_modules/.bin/deno"), ["--version"]),
+  };
+  for (const rt of o.floor) {
+    out.push({
+      label: `raw node:dgram floor (${rt})`,
+      kind: "floor",
+      versionText: runtimeVersion[rt]!(),
+      command: `${runtimeCmd[rt]} ${join(ROOT, "bench/raw-responder.ts")} --port {port}`,
+    });
+  }
+  for (const rt of o.transport) {
+    out.push({
+      label: `sipmod transport+parser, no routing (${rt})`,
+      kind: "transport",
+      versionText: runtimeVersion[rt]!(),
+      command: `${runtimeCmd[rt]} ${join(ROOT, "bench/transport-responder.ts")} --port {port}`,
+    });
+  }
+  const kamVersion = version("kamailio", ["-v"]).replace(/^version:\s*/, "");
+  for (const c of o.kamailio) {
+    out.push({
+      label: `Kamailio children=${c}`,
+      kind: "kamailio",
+      kamChildren: c,
+      versionText: kamVersion,
+      command: `kamailio -f ${KAM_CFG} -DD -E -A CHILDREN=${c} -l udp:127.0.0.1:{port} -Y {dir} -w {dir}`,
+    });
+  }
+  for (const s of o.servers) out.push({ label: s.label, kind: "server", versionText: "", command: s.command });
+  return out;
+};
+
+// ------------------------------------------------------------------------------------------
+// one target
+
+interface StepResult {
+  readonly rate: number;
+  readonly pass: boolean;
+  readonly why: string;
+  readonly achieved: number;
+  readonly cpuPercent: number;
+  readonly pssMiB: number;
+  readonly rssMiB: number;
+  /** Datagrams the kernel dropped on the server's socket / on the SIPp sockets during the step. */
+  readonly serverDrops: number | undefined;
+  readonly sippDrops: number | undefined;
+  readonly sipp: SippTotals;
+}
+
+interface TargetResult {
+  readonly label: string;
+  readonly version: string;
+  readonly command: string;
+  readonly steps: readonly StepResult[];
+  readonly best: StepResult | undefined;
+  readonly idlePssMiB: number;
+  readonly error?: string;
+}
+
+const judge = (rate: number, t: SippTotals): { pass: boolean; why: string } => {
+  const why: string[] = [];
+  if (t.failed > 0) why.push(`${t.failed} failed`);
+  if (t.retransmissions > 0) why.push(`${t.retransmissions} retrans`);
+  if (t.unexpected > 0 || t.outOfCall > 0 || t.deadCall > 0)
+    why.push(`${t.unexpected + t.outOfCall + t.deadCall} unexpected`);
+  if (t.successful < t.created || t.created === 0) why.push(`${t.created - t.successful} unanswered`);
+  if (t.callRate < rate * 0.97) why.push(`sipp reached ${Math.round(t.callRate)}/s`);
+  return { pass: why.length === 0, why: why.join(", ") || "ok" };
+};
+
+/** SIGTERM the server, wait up to 5 s, then SIGKILL whatever of its process tree is still there. */
+const stopTree = async (p: ChildProcess): Promise<void> => {
+  if (p.pid === undefined || p.exitCode !== null || p.signalCode !== null) return;
+  const pids = processTree(p.pid);
+  const exited = new Promise<void>((r) => p.once("exit", () => r()));
+  p.kill("SIGTERM");
+  await Promise.race([exited, sleep(5000)]);
+  await sleep(200);
+  for (const pid of pids) {
+    if (processTree(pid).length === 0) continue;
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      /* already gone */
+    }
+  }
+};
+
+const runTarget = async (target: Target, o: Options, work: string): Promise<TargetResult> => {
+  const port = await freeUdpPort();
+  const dir = mkdtempSync(join(work, "srv-"));
+  const command = target.command.replaceAll("{port}", String(port)).replaceAll("{dir}", dir);
+  const logFile = join(dir, "server.log");
+  const log = openSync(logFile, "w");
+  process.stderr.write(`\n== ${target.label}: ${command}\n`);
+  const proc = spawn("sh", ["-c", `exec ${command}`], { cwd: ROOT, stdio: ["ignore", log, log] });
+  const fail = async (error: string): Promise<TargetResult> => {
+    await stopTree(proc);
+    process.stderr.write(`   ${error}\n${readFileSync(logFile, "utf8").slice(-2000)}\n`);
+    return { label: target.label, version: target.versionText, command, steps: [], best: undefined, idlePssMiB: 0, error };
+  };
+  if (!(await waitReady(port, 20000))) return fail("server did not answer OPTIONS within 20 s");
+  const pid = proc.pid!;
+  const idle = memoryKiB(processTree(pid));
+  // Warm-up (JIT, buffers): two seconds at the lowest rate, not judged.
+  const lowest = Math.min(...o.rates);
+  const warmPorts = [await freeUdpPort()];
+  await runSippStep({ scenario: SCENARIO, serverPort: port, localPorts: warmPorts, rate: lowest, seconds: 2, workDir: dir, tag: "warm", sippBuffer: o.sippBuffer });
+  await sleep(500);
+
+  const steps: StepResult[] = [];
+  let best: StepResult | undefined;
+  for (const rate of [...o.rates].sort((a, b) => a - b)) {
+    const n = Math.ceil(rate / o.perSipp);
+    const ports: number[] = [];
+    for (let i = 0; i < n; i++) ports.push(await freeUdpPort());
+    const tree = processTree(pid);
+    const t0 = cpuTicks(tree);
+    const w0 = performance.now();
+    let peak = { rss: 0, pss: 0 };
+    const drops0 = udpKernelDrops("127.0.0.1", port, 4);
+    const sippDrops = new Map<number, number>();
+    const sampler = setInterval(() => {
+      const m = memoryKiB(processTree(pid));
+      if (m.pss > peak.pss) peak = m;
+      for (const p of ports) {
+        const d = udpKernelDrops("127.0.0.1", p, 4);
+        if (d !== undefined) sippDrops.set(p, Math.max(d, sippDrops.get(p) ?? 0));
+      }
+    }, 250);
+    const sipp = await runSippStep({ scenario: SCENARIO, serverPort: port, localPorts: ports, rate, seconds: o.seconds, workDir: dir, tag: `r${rate}`, sippBuffer: o.sippBuffer });
+    clearInterval(sampler);
+    const drops1 = udpKernelDrops("127.0.0.1", port, 4);
+    const wall = (performance.now() - w0) / 1000;
+    const cpu = ((cpuTicks(processTree(pid)) - t0) / ticksPerSecond() / wall) * 100;
+    const end = memoryKiB(processTree(pid));
+    if (end.pss > peak.pss) peak = end;
+    const j = judge(rate, sipp);
+    const r: StepResult = {
+      rate,
+      pass: j.pass,
+      why: j.why,
+      achieved: Math.round(sipp.callRate),
+      cpuPercent: Math.round(cpu),
+      pssMiB: Math.round((peak.pss / 1024) * 10) / 10,
+      rssMiB: Math.round((peak.rss / 1024) * 10) / 10,
+      serverDrops: drops0 !== undefined && drops1 !== undefined ? drops1 - drops0 : undefined,
+      sippDrops: sippDrops.size > 0 ? [...sippDrops.values()].reduce((a, b) => a + b, 0) : undefined,
+      sipp,
+    };
+    steps.push(r);
+    process.stderr.write(
+      `   ${String(rate).padStart(6)}/s x${n} sipp: ${j.pass ? "PASS" : "FAIL"} (${j.why}) achieved ${r.achieved}/s ` +
+        `ok ${sipp.successful}/${sipp.created} cpu ${r.cpuPercent}% pss ${r.pssMiB} MiB rss ${r.rssMiB} MiB ` +
+        `kernel drops server ${r.serverDrops ?? "?"} sipp ${r.sippDrops ?? "?"} load ${loadavg()[0]!.toFixed(2)}\n`,
+    );
+    if (!j.pass) break;
+    best = r;
+    await sleep(1000);
+  }
+  await stopTree(proc);
+  return { label: target.label, version: target.versionText, command, steps, best, idlePssMiB: Math.round((idle.pss / 1024) * 10) / 10 };
+};
+
+// ------------------------------------------------------------------------------------------
+// main
+
+const main = async () => {
+  const o = parseArgs(process.argv.slice(2));
+  const work = mkdtempSync(join(tmpdir(), "sipmod-bench-"));
+  const list = targets(o);
+  const results: TargetResult[] = [];
+  const stamp = new Date().toISOString();
+  const load0 = loadavg()[0]!;
+  try {
+    for (const t of list) results.push(await runTarget(t, o, work));
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  const kam1 = results.find((r) => r.label === "Kamailio children=1")?.best?.rate;
+  const kam2 = results.find((r) => r.label === "Kamailio children=2")?.best?.rate;
+  const ratio = (x: number | undefined, k: number | undefined) => (x !== undefined && k ? (x / k).toFixed(2) : "-");
+  const lines = [
+    `Stateless OPTIONS -> 200, SIPp 3.6.1 UAC on 127.0.0.1, ${o.seconds} s per step, ${stamp}`,
+    `${cpus().length} cores, load average ${load0.toFixed(2)} at start, ${loadavg()[0]!.toFixed(2)} at end` +
+      (load0 > 0.5 ? " (other work was running: figures are pessimistic)" : ""),
+    "",
+    "| server | version | max rate, zero failures | CPU at that rate | memory PSS (idle -> at rate) | first failing step (kernel drops server/sipp) | vs Kamailio c=1 | vs Kamailio c=2 |",
+    "|---|---|---|---|---|---|---|---|",
+  ];
+  for (const r of results) {
+    const b = r.best;
+    const failStep = r.steps.find((s) => !s.pass);
+    lines.push(
+      `| ${r.label} | ${r.version} | ${b ? `${b.rate}/s` : r.error ?? "none"} | ${b ? `${b.cpuPercent}%` : "-"} | ` +
+        `${r.idlePssMiB} -> ${b ? b.pssMiB : "-"} MiB | ${failStep ? `${failStep.rate}/s: ${failStep.why} (${failStep.serverDrops ?? "?"}/${failStep.sippDrops ?? "?"})` : "none (ladder top)"} | ` +
+        `${ratio(b?.rate, kam1)} | ${ratio(b?.rate, kam2)} |`,
+    );
+  }
+  process.stdout.write(`${lines.join("\n")}\n`);
+  if (o.json !== undefined) writeFileSync(o.json, JSON.stringify({ date: stamp, options: o, results }, null, 2));
+};
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(2);
+});
