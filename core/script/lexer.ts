@@ -47,6 +47,8 @@ export interface Token {
   readonly pv?: PvParts | undefined;
   /** directive: where its argument text starts. */
   readonly restPos?: Pos | undefined;
+  /** The lexer already reported an error for this token (the parser keeps quiet about what follows). */
+  readonly broken?: boolean | undefined;
 }
 
 const DIRECTIVES: ReadonlyMap<string, DirectiveName> = new Map<string, DirectiveName>([
@@ -236,7 +238,7 @@ export class Lexer {
         let j = i + 1;
         while (j < this.n && isIdChar(src.charCodeAt(j))) j++;
         this.i = Math.max(j, Math.min(r.end, this.lineEndFrom(i)));
-        return { kind: "pv", text: src.slice(i, this.i), pos, spaceBefore, pv: { name: src.slice(i + 1, j), transforms: [], braced: false, text: src.slice(i, this.i) } };
+        return { kind: "pv", text: src.slice(i, this.i), pos, spaceBefore, broken: true, pv: { name: src.slice(i + 1, j), transforms: [], braced: false, text: src.slice(i, this.i) } };
       }
       this.i = r.end;
       return { kind: "pv", text: r.pv.text, pos, spaceBefore, pv: r.pv };
@@ -324,6 +326,8 @@ export class Lexer {
       // i is at an opening quote
       i++;
       const open = i;
+      const openLine = this.line;
+      const openLineStart = this.lineStart;
       let chunkStart = i;
       let closed = false;
       while (i < this.n) {
@@ -374,9 +378,14 @@ export class Lexer {
       value += src.slice(chunkStart, i);
       raw += src.slice(open, i);
       if (!closed) {
+        // recover: end the string at the end of the line it started on, so the rest is read normally
         this.error("unterminated string: missing closing '\"'", pos, 'Close the string with " (a literal quote inside is written \\").');
-        this.i = i;
-        return { kind: "str", text: raw, pos, spaceBefore, value, quote: '"' };
+        const nl = this.lineEndFrom(open);
+        this.line = openLine;
+        this.lineStart = openLineStart;
+        this.i = nl;
+        const tail = src.slice(open, nl);
+        return { kind: "str", text: raw.slice(0, raw.length - (i - open)) + tail, pos, spaceBefore, value: tail, quote: '"', broken: true };
       }
       i++; // closing quote
       // adjacent double-quoted strings separated only by blanks/line breaks are one string
@@ -408,15 +417,23 @@ export class Lexer {
     const src = this.src;
     let i = this.i + 1;
     const start = i;
+    const openLine = this.line;
+    const openLineStart = this.lineStart;
     while (i < this.n && src.charCodeAt(i) !== 39) {
       if (src.charCodeAt(i) === 10) this.newline(i);
       i++;
     }
-    const text = src.slice(start, i);
     if (i >= this.n) {
       this.error("unterminated string: missing closing \"'\"", pos, "Close the string with ' (single-quoted strings have no escapes).");
-      this.i = i;
-    } else this.i = i + 1;
+      const nl = this.lineEndFrom(start);
+      this.line = openLine;
+      this.lineStart = openLineStart;
+      this.i = nl;
+      const tail = src.slice(start, nl);
+      return { kind: "str", text: tail, pos, spaceBefore, value: tail, quote: "'", broken: true };
+    }
+    this.i = i + 1;
+    const text = src.slice(start, i);
     return { kind: "str", text, pos, spaceBefore, value: text, quote: "'" };
   }
 

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
+import { env as processEnv } from "node:process";
 import type { Pos } from "./ast.ts";
 import { cfgError, fmtPos, report, type ErrorSink } from "./cfg-error.ts";
 import { applySubsts, parseSubst, type SubstRule } from "./cfg-subst.ts";
@@ -86,7 +87,7 @@ class Preprocessor {
     opts: PreprocessOptions,
   ) {
     for (const [k, v] of Object.entries(opts.defines ?? {})) this.defines.set(k, v);
-    this.env = opts.env ?? (process.env as Readonly<Record<string, string | undefined>>);
+    this.env = opts.env ?? processEnv;
     this.readFile = opts.readFile ?? readFileFromDisk;
   }
 

@@ -57,12 +57,17 @@ export class TokenCursor {
   }
 
   report(message: string, pos: Pos, hint?: string): void {
-    report(this.sink, cfgError("SM_CFG_SYNTAX", message, pos, hint));
+    if (!this.nearBroken()) report(this.sink, cfgError("SM_CFG_SYNTAX", message, pos, hint));
   }
 
+  /** Report (unless the error follows a token the lexer already complained about) and unwind to a sync point. */
   fail(message: string, pos: Pos, hint?: string): never {
     this.report(message, pos, hint);
     throw SYNC;
+  }
+
+  private nearBroken(): boolean {
+    return this.peek().broken === true || this.toks[this.k - 1]?.broken === true;
   }
 
   /** Consume operator `text` or fail with "expected 'text' <context>, found ...". */
