@@ -9,6 +9,7 @@ import { coreParamNames, CoreParamsSchema, type CoreParams } from "./core-params
 import { didYouMeanSuffix } from "./did-you-mean.ts";
 import { importModule } from "./import-module.ts";
 import { initOrder } from "./init-order.ts";
+import { summarizeIssues } from "./issue-text.ts";
 import type { LoadedManifest, LoadedModule } from "./loaded-manifest.ts";
 import { decodeModuleParams, type ParamSetting } from "./module-params.ts";
 import { builtinProviders, builtinProvidersIfLoaded } from "./provider-hint.ts";
@@ -68,11 +69,10 @@ const decodeCore = (
     byKey.set(key, list);
   }
   for (const [key, msgs] of byKey) {
-    const useful = msgs.filter((m) => !/(^|: )Expected undefined, actual/.test(m));
     errors.push(
       sipmodError(
         "SM_CORE_PARAM",
-        `invalid core parameter "${key}" = ${JSON.stringify(raw[key])}: ${[...new Set(useful.length > 0 ? useful : msgs)].join("; ")}`,
+        `invalid core parameter "${key}" = ${JSON.stringify(raw[key])}: ${summarizeIssues(msgs)}`,
         { pos: posOf(key) },
       ),
     );

@@ -3,6 +3,7 @@ import { sipmodError, type SipmodError, type SourcePos } from "../errors.ts";
 import type { AnyModule } from "../module/define-module.ts";
 import { paramInfo } from "../module/param-info.ts";
 import { didYouMeanSuffix } from "./did-you-mean.ts";
+import { summarizeIssues } from "./issue-text.ts";
 
 /** The parameter names a module's params Schema accepts, and which of them take a list. */
 export interface ParamShape {
@@ -117,9 +118,7 @@ export const decodeModuleParams = (
       byParam.set(key, list);
     }
     for (const [key, msgs] of byParam) {
-      // Optional params also report "Expected undefined": noise next to the real reason.
-      const useful = msgs.filter((x) => !/^(at \S+: )?Expected undefined, actual/.test(x));
-      const detail = [...new Set(useful.length > 0 ? useful : msgs)].join("; ");
+      const detail = summarizeIssues(msgs);
       if (key === "") {
         errors.push(sipmodError("SM_PARAM_INVALID", `module "${m.name}" parameters are invalid: ${detail}`, { pos: fallbackPos, module: m.name }));
         continue;
