@@ -7,10 +7,11 @@ export interface CSeq {
 }
 
 /** Parse a CSeq value; undefined when malformed or the number is above 2**32-1. Never throws. */
-export const parseCSeq = (text: string): CSeq | undefined => {
-  const s = text;
-  const end = s.length;
-  let i = skipWs(s, 0, end);
+export const parseCSeq = (text: string): CSeq | undefined => parseCSeqAt(text, 0, text.length);
+
+/** parseCSeq on s[start, end). */
+export const parseCSeqAt = (s: string, from: number, end: number): CSeq | undefined => {
+  let i = skipWs(s, from, end);
   const start = i;
   let seq = 0;
   while (i < end) {

@@ -17,7 +17,7 @@
  * header getters). `currentRuri()` shows the R-URI after `setRuri`.
  */
 import { isAscii } from "node:buffer";
-import { parseCSeq, type CSeq } from "./cseq.ts";
+import { parseCSeqAt, type CSeq } from "./cseq.ts";
 import { checkHeader, checkValue, MessageEdits } from "./edits.ts";
 import {
   HDR_CALL_ID,
@@ -35,7 +35,7 @@ import {
   headerIdOf,
 } from "./header-names.ts";
 import { resolveLimits, type ParseLimits } from "./limits.ts";
-import { parseNameAddr, type NameAddr } from "./name-addr.ts";
+import { parseNameAddr, parseNameAddrAt, type NameAddr } from "./name-addr.ts";
 import { SipParseError, type ParseFailureStatus } from "./parse-error.ts";
 import {
   F_ID,
@@ -51,9 +51,9 @@ import {
   type Scan,
   type ScanError,
 } from "./scan.ts";
-import { parseDigits, splitTopLevel, unfold } from "./text-scan.ts";
-import { parseUri, uriSchemeOf, type SipUri } from "./uri.ts";
-import { editViaParams, parseFirstVia, parseViaList, type Via } from "./via.ts";
+import { parseDigits, parseDigitsAt, splitTopLevel, unfold } from "./text-scan.ts";
+import { parseUri, parseUriAt, uriSchemeOf, type SipUri } from "./uri.ts";
+import { editViaParams, parseFirstVia, parseViaAt, parseViaList, type Via } from "./via.ts";
 
 export type { Via } from "./via.ts";
 export type { NameAddr } from "./name-addr.ts";
@@ -92,6 +92,13 @@ const CORE_IDS = 12;
 
 const NONE: readonly never[] = [];
 
+const REQUIRED_ONCE = [
+  [HDR_FROM, "From"],
+  [HDR_TO, "To"],
+  [HDR_CALL_ID, "Call-ID"],
+  [HDR_CSEQ, "CSeq"],
+] as const;
+
 const toBuffer = (u: Uint8Array): Buffer =>
   Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 
@@ -119,7 +126,7 @@ export class SipMessage {
 
   private readonly text: string;
   /** first index (or -1) and count of each core header id */
-  private readonly firstOf: Int32Array;
+  private readonly firstOf: number[];
   private ascii = -1;
   private _method: string | undefined = undefined;
   private _ruri: string | undefined = undefined;
@@ -147,15 +154,14 @@ export class SipMessage {
     this.status = scan.status;
     this.bodyStart = scan.bodyStart;
     this.bodyEnd = buf.length;
-    const firstOf = new Int32Array(CORE_IDS * 2).fill(-1);
+    // prettier-ignore
+    const firstOf = [-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
     const idx = scan.index;
     for (let k = 0, o = F_ID; k < scan.count; k++, o += STRIDE) {
       const id = idx[o]! & ID_MASK;
       if (id !== HDR_OTHER && id < CORE_IDS) {
-        if (firstOf[id]! < 0) {
-          firstOf[id] = k;
-          firstOf[CORE_IDS + id] = 1;
-        } else firstOf[CORE_IDS + id]!++;
+        if (firstOf[id]! < 0) firstOf[id] = k;
+        firstOf[CORE_IDS + id]!++;
       }
     }
     this.firstOf = firstOf;
@@ -169,7 +175,7 @@ export class SipMessage {
     const b = toBuffer(buf);
     const lim = resolveLimits(limits);
     const text = latin1(b);
-    const sc = scanMessage(text, lim);
+    const sc = scanMessage(b, text, lim);
     if (!("text" in sc)) return { ok: false, reason: sc.reason, status: 0 };
     const msg = new SipMessage(b, text, sc, lim);
     let err: ScanError | undefined;
@@ -194,7 +200,8 @@ export class SipMessage {
       return undefined;
     }
     if (clCount > 1) return { reason: "more than one Content-Length", status: 400 };
-    const cl = parseDigits(this.valueAt(this.firstOf[HDR_CONTENT_LENGTH]!), 0x7fffffff);
+    const src = this.src(this.firstOf[HDR_CONTENT_LENGTH]!);
+    const cl = parseDigitsAt(src, this.rs, this.re, 0x7fffffff);
     if (cl < 0) return { reason: "malformed Content-Length", status: 400 };
     if (cl > avail) return { reason: "Content-Length larger than the message", status: 400 };
     this.bodyEnd = this.bodyStart + cl;
@@ -215,15 +222,14 @@ export class SipMessage {
       }
     }
     if (f[HDR_VIA]! < 0) return { reason: "no Via header", status: 0 };
-    for (const [id, name] of [
-      [HDR_FROM, "From"],
-      [HDR_TO, "To"],
-      [HDR_CALL_ID, "Call-ID"],
-      [HDR_CSEQ, "CSeq"],
-    ] as const) {
-      const c = f[CORE_IDS + id]!;
-      if (c <= 0) return { reason: `missing ${name} header`, status: 400 };
-      if (c > 1) return { reason: `more than one ${name} header`, status: 400 };
+    const once =
+      f[CORE_IDS + HDR_FROM] === 1 && f[CORE_IDS + HDR_TO] === 1 && f[CORE_IDS + HDR_CALL_ID] === 1 && f[CORE_IDS + HDR_CSEQ] === 1;
+    if (!once) {
+      for (const [id, name] of REQUIRED_ONCE) {
+        const c = f[CORE_IDS + id]!;
+        if (c <= 0) return { reason: `missing ${name} header`, status: 400 };
+        if (c > 1) return { reason: `more than one ${name} header`, status: 400 };
+      }
     }
     if (f[CORE_IDS + HDR_MAX_FORWARDS]! > 1) return { reason: "more than one Max-Forwards header", status: 400 };
     if (this.topVia() === undefined) return { reason: "malformed Via header", status: 400 };
@@ -234,7 +240,7 @@ export class SipMessage {
     if (this.nameAddrOf(HDR_FROM) === undefined) return { reason: "malformed From header", status: 400 };
     if (this.nameAddrOf(HDR_TO) === undefined) return { reason: "malformed To header", status: 400 };
     const mf = f[HDR_MAX_FORWARDS]!;
-    if (mf >= 0 && parseDigits(this.valueAt(mf), 0x7fffffff) < 0) return { reason: "malformed Max-Forwards", status: 400 };
+    if (mf >= 0 && parseDigitsAt(this.src(mf), this.rs, this.re, 0x7fffffff) < 0) return { reason: "malformed Max-Forwards", status: 400 };
     return undefined;
   }
 
@@ -247,10 +253,35 @@ export class SipMessage {
 
   private decode(start: number, end: number): string {
     if (this.ascii < 0) {
-      const he = this.scan.headersEnd < 0 ? this.buf.length : this.scan.headersEnd;
-      this.ascii = isAscii(this.buf.subarray(0, he)) ? 1 : 0;
+      // The whole buffer is checked (a subarray would cost an allocation); a non-ASCII body only
+      // sends header decoding down the (correct, slower) UTF-8 path.
+      this.ascii = isAscii(this.buf) ? 1 : 0;
     }
     return this.ascii === 1 ? this.text.slice(start, end) : this.buf.toString("utf8", start, end);
+  }
+
+  /** Start and end of the value returned by the last src() call. */
+  private rs = 0;
+  private re = 0;
+
+  /**
+   * The value of header line k as (string, this.rs, this.re) without slicing: the message text
+   * itself when the value is plain ASCII on one line, else a fresh unfolded/decoded string.
+   * Parsers then read a flat string (much faster than a sliced one).
+   */
+  private src(k: number): string {
+    const o = k * STRIDE;
+    const idx = this.scan.index;
+    if (this.ascii < 0) this.ascii = isAscii(this.buf) ? 1 : 0;
+    if (this.ascii === 1 && (idx[o + F_ID]! & FLAG_FOLDED) === 0) {
+      this.rs = idx[o + F_VAL_START]!;
+      this.re = idx[o + F_VAL_END]!;
+      return this.text;
+    }
+    const v = this.valueAt(k);
+    this.rs = 0;
+    this.re = v.length;
+    return v;
   }
 
   /** Value of header line k (trimmed, unfolded, UTF-8 decoded). */
@@ -352,7 +383,11 @@ export class SipMessage {
 
   /** The R-URI parsed (sip:, sips:, tel:), cached; undefined for other schemes or replies. */
   parsedRuri(): SipUri | undefined {
-    if (this._ruriParsed === undefined) this._ruriParsed = this.isRequest ? (parseUri(this.ruri) ?? null) : null;
+    if (this._ruriParsed === undefined) {
+      if (!this.isRequest) this._ruriParsed = null;
+      else if (this.ascii === 1) this._ruriParsed = parseUriAt(this.text, this.scan.b0, this.scan.b1) ?? null;
+      else this._ruriParsed = parseUri(this.ruri) ?? null;
+    }
     return this._ruriParsed ?? undefined;
   }
 
@@ -405,7 +440,8 @@ export class SipMessage {
   private topVia(): Via | undefined {
     if (this._via === undefined) {
       const k = this.firstOf[HDR_VIA]!;
-      const r = k < 0 ? undefined : parseFirstVia(this.valueAt(k));
+      const src = k < 0 ? "" : this.src(k);
+      const r = k < 0 ? undefined : parseViaAt(src, this.rs, this.re);
       this._via = r?.via ?? null;
     }
     return this._via ?? undefined;
@@ -445,7 +481,7 @@ export class SipMessage {
   private cseqOrUndefined(): CSeq | undefined {
     if (this._cseq === undefined) {
       const k = this.firstOf[HDR_CSEQ]!;
-      this._cseq = (k < 0 ? undefined : parseCSeq(this.valueAt(k))) ?? null;
+      this._cseq = (k < 0 ? undefined : parseCSeqAt(this.src(k), this.rs, this.re)) ?? null;
     }
     return this._cseq ?? undefined;
   }
@@ -461,7 +497,7 @@ export class SipMessage {
     const cached = id === HDR_FROM ? this._from : this._to;
     if (cached !== undefined) return cached ?? undefined;
     const k = this.firstOf[id]!;
-    const na = (k < 0 ? undefined : parseNameAddr(this.valueAt(k))) ?? null;
+    const na = (k < 0 ? undefined : parseNameAddrAt(this.src(k), this.rs, this.re)) ?? null;
     if (id === HDR_FROM) this._from = na;
     else this._to = na;
     return na ?? undefined;

@@ -4,8 +4,7 @@
  * and header parameters. In the bare addr-spec form everything after the first ';' is a header
  * parameter, and the URI may not contain ',', '?' or ';'.
  */
-import { parseParams, scanClass, scanQuoted, skipWs, TOKEN, unquote } from "./text-scan.ts";
-import { uriSchemeOf } from "./uri.ts";
+import { parseParams, scanClass, scanParams, scanQuoted, skipWs, TOKEN, unquote } from "./text-scan.ts";
 
 export interface NameAddr {
   /** Display name: quotes removed and quoted-pairs resolved; token form trimmed. */
@@ -26,33 +25,78 @@ export interface NameAddr {
 
 const NO_PARAMS: ReadonlyMap<string, string> = new Map();
 
-const hasWs = (s: string): boolean => {
-  for (let i = 0; i < s.length; i++) {
+const hasWs = (s: string, start: number, end: number): boolean => {
+  for (let i = start; i < end; i++) {
     const c = s.charCodeAt(i);
     if (c === 32 || c === 9 || c === 13 || c === 10) return true;
   }
   return false;
 };
 
+/** Scheme check on s[start, end): ALPHA *(ALPHA / DIGIT / "+" / "-" / ".") ":" */
+const hasScheme = (s: string, start: number, end: number): boolean => {
+  const c0 = s.charCodeAt(start) | 0x20;
+  if (c0 < 97 || c0 > 122) return false;
+  for (let i = start + 1; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 58) return i > start;
+    const l = c | 0x20;
+    if (!((c >= 48 && c <= 57) || (l >= 97 && l <= 122) || c === 43 || c === 45 || c === 46)) return false;
+  }
+  return false;
+};
+
+const TAG = ["tag"] as const;
+const found = new Int32Array(2);
+
+/** A parsed name-addr; `params` is built on first use (the hot path only needs the tag). */
+class ParsedNameAddr implements NameAddr {
+  private _params: ReadonlyMap<string, string> | undefined = undefined;
+  readonly star = false;
+  constructor(
+    readonly display: string | undefined,
+    readonly uri: string,
+    readonly tag: string | undefined,
+    readonly bracketed: boolean,
+    readonly raw: string,
+    /** offset in raw where the parameters start, -1 when there are none */
+    private readonly paramsAt: number,
+  ) {}
+  get params(): ReadonlyMap<string, string> {
+    if (this._params === undefined) {
+      if (this.paramsAt < 0) this._params = NO_PARAMS;
+      else {
+        const m = new Map<string, string>();
+        parseParams(this.raw, this.paramsAt, this.raw.length, m);
+        this._params = m;
+      }
+    }
+    return this._params;
+  }
+}
+
 const finish = (
   s: string,
   i: number,
+  start: number,
   end: number,
   display: string | undefined,
   uri: string,
   bracketed: boolean,
 ): NameAddr | undefined => {
-  let params = NO_PARAMS;
   let j = skipWs(s, i, end);
+  let paramsAt = -1;
+  let tag: string | undefined;
   if (j < end) {
-    const m = new Map<string, string>();
-    j = parseParams(s, j, end, m);
+    paramsAt = j - start;
+    j = scanParams(s, j, end, TAG, found);
     if (j < 0) return undefined;
     j = skipWs(s, j, end);
     if (j !== end) return undefined;
-    params = m;
+    if (found[0]! >= 0) tag = s.slice(found[0]!, found[1]!);
   }
-  return { display, uri, params, tag: params.get("tag"), star: false, bracketed, raw: s };
+  const raw = start === 0 && end === s.length ? s : s.slice(start, end);
+  return new ParsedNameAddr(display, uri, tag, bracketed, raw, paramsAt);
 };
 
 /**
@@ -60,26 +104,28 @@ const finish = (
  * Returns undefined when malformed (unterminated quote, no URI scheme, whitespace inside <>,
  * a bare URI with '?', junk after the parameters). Never throws.
  */
-export const parseNameAddr = (text: string): NameAddr | undefined => {
-  const s = text.trim();
-  const end = s.length;
-  if (end === 0) return undefined;
-  if (end === 1 && s.charCodeAt(0) === 42) {
-    return { uri: "*", params: NO_PARAMS, star: true, bracketed: false, raw: s };
+export const parseNameAddr = (text: string): NameAddr | undefined => parseNameAddrAt(text, 0, text.length);
+
+/** parseNameAddr on s[start, end) without slicing it first. */
+export const parseNameAddrAt = (s: string, start: number, end: number): NameAddr | undefined => {
+  start = skipWs(s, start, end);
+  while (end > start && s.charCodeAt(end - 1) <= 32) end--;
+  if (end === start) return undefined;
+  if (end - start === 1 && s.charCodeAt(start) === 42) {
+    return { uri: "*", params: NO_PARAMS, star: true, bracketed: false, raw: "*" };
   }
-  let i = 0;
   let display: string | undefined;
   let lt = -1;
-  if (s.charCodeAt(0) === 34) {
-    const q = scanQuoted(s, 0, end);
+  if (s.charCodeAt(start) === 34) {
+    const q = scanQuoted(s, start, end);
     if (q < 0) return undefined;
-    display = unquote(s, 1, q - 1);
-    i = skipWs(s, q, end);
+    display = unquote(s, start + 1, q - 1);
+    const i = skipWs(s, q, end);
     if (i >= end || s.charCodeAt(i) !== 60) return undefined;
     lt = i;
   } else {
     // display-name = *(token LWS) followed by '<', or an addr-spec
-    let j = 0;
+    let j = start;
     for (;;) {
       j = scanClass(s, j, end, TOKEN);
       const k = skipWs(s, j, end);
@@ -91,29 +137,28 @@ export const parseNameAddr = (text: string): NameAddr | undefined => {
       if (k === j) break; // a char that is neither token, space nor '<'
       j = k;
     }
-    if (lt >= 0) {
-      const d = s.slice(0, lt).trim();
-      if (d.length > 0) display = d;
+    if (lt > start) {
+      let de = lt;
+      while (de > start && s.charCodeAt(de - 1) <= 32) de--;
+      display = s.slice(start, de);
     }
   }
   if (lt >= 0) {
     const gt = s.indexOf(">", lt + 1);
-    if (gt < 0) return undefined;
-    const uri = s.slice(lt + 1, gt);
-    if (uri.length === 0 || hasWs(uri) || uriSchemeOf(uri) === undefined) return undefined;
-    return finish(s, gt + 1, end, display, uri, true);
+    if (gt < 0 || gt >= end) return undefined;
+    if (gt === lt + 1 || hasWs(s, lt + 1, gt) || !hasScheme(s, lt + 1, gt)) return undefined;
+    return finish(s, gt + 1, start, end, display, s.slice(lt + 1, gt), true);
   }
   // addr-spec: the URI runs to the first ';' or whitespace
-  let u = 0;
+  let u = start;
   while (u < end) {
     const c = s.charCodeAt(u);
     if (c === 59 || c === 32 || c === 9 || c === 13 || c === 10) break;
     if (c === 63 || c === 44 || c === 60 || c === 62 || c === 34) return undefined;
     u++;
   }
-  const uri = s.slice(0, u);
-  if (uriSchemeOf(uri) === undefined) return undefined;
-  return finish(s, u, end, undefined, uri, false);
+  if (!hasScheme(s, start, u)) return undefined;
+  return finish(s, u, start, end, undefined, s.slice(start, u), false);
 };
 
 /** Write a name-addr back: display (quoted when needed) <uri> ;params. */

@@ -1,13 +1,13 @@
 /**
  * The one pass over a message's bytes: finds the start line and, for every header line, where
- * its name and value begin and end. Results go into a flat Int32Array (STRIDE ints per header),
+ * its name and value begin and end. Results go into one flat array (STRIDE small ints per header),
  * so parsing creates no object per header and no string except the one latin1 copy of the
  * message (whose char codes are the raw bytes).
  *
  * Line ends: CRLF, or a bare LF (accepted leniently, as Kamailio does). A line starting with SP
  * or HTAB continues the previous header (folding). Leading CRLFs before the start line are skipped.
  */
-import { hashStep, headerIdAt } from "./header-names.ts";
+import { headerIdAt } from "./header-names.ts";
 import type { ParseLimits } from "./limits.ts";
 import type { ParseFailureStatus } from "./parse-error.ts";
 import { TOKEN } from "./text-scan.ts";
@@ -47,7 +47,8 @@ export interface Scan {
   readonly status: number;
   /** Offset just after the start line's LF. */
   readonly firstNext: number;
-  readonly index: Int32Array;
+  /** STRIDE numbers per header line (a plain array of small ints: cheaper to allocate than a typed array). */
+  readonly index: number[];
   readonly count: number;
   /** Offset of the empty line that ends the headers (-1 when never found). */
   readonly headersEnd: number;
@@ -58,8 +59,6 @@ export interface Scan {
   /** Set when the header section is malformed or over a limit (what was indexed so far is kept). */
   readonly headerError?: ScanError | undefined;
 }
-
-let scratch = new Int32Array(STRIDE * 64);
 
 const isUpperSIP = (t: string, i: number): boolean =>
   (t.charCodeAt(i) | 0x20) === 115 && (t.charCodeAt(i + 1) | 0x20) === 105 && (t.charCodeAt(i + 2) | 0x20) === 112 && t.charCodeAt(i + 3) === 47;
@@ -82,10 +81,10 @@ const isSipVersion = (t: string, s: number, e: number): boolean => {
 };
 
 /**
- * Scan `text` (the whole message as latin1). Returns undefined when there is no start line at all
- * (empty, only CRLFs, or no line end): nothing can be answered.
+ * Scan a message: `buf` its bytes, `text` the same bytes as latin1. Returns a ScanError alone
+ * when there is no start line at all (empty, only CRLFs, or no line end): nothing can be answered.
  */
-export const scanMessage = (text: string, limits: ParseLimits): Scan | ScanError => {
+export const scanMessage = (buf: Uint8Array, text: string, limits: ParseLimits): Scan | ScanError => {
   const n = text.length;
   let p = 0;
   while (p < n) {
@@ -158,8 +157,7 @@ export const scanMessage = (text: string, limits: ParseLimits): Scan | ScanError
   // ---- headers
   const maxHeaders = limits.maxHeaders;
   const maxHeaderLength = limits.maxHeaderLength;
-  if (scratch.length < STRIDE * (maxHeaders + 1)) scratch = new Int32Array(STRIDE * (maxHeaders + 1));
-  const idx = scratch;
+  const idx: number[] = [];
   let count = 0;
   let q = lf + 1;
   let headersEnd = -1;
@@ -197,7 +195,7 @@ export const scanMessage = (text: string, limits: ParseLimits): Scan | ScanError
           let s = q;
           while (s < ce && (text.charCodeAt(s) === 32 || text.charCodeAt(s) === 9)) s++;
           idx[base + F_VAL_START] = s;
-        } else idx[base + F_ID] |= FLAG_FOLDED;
+        } else idx[base + F_ID] = idx[base + F_ID]! | FLAG_FOLDED;
         idx[base + F_VAL_END] = ce;
       }
       idx[base + F_NEXT] = e + 1;
@@ -208,13 +206,13 @@ export const scanMessage = (text: string, limits: ParseLimits): Scan | ScanError
       q = e + 1;
       continue;
     }
-    // name
+    // name (bytes read from the buffer: cheaper than charCodeAt)
     let i = q;
     let h = 0;
     while (i < ce) {
-      c = text.charCodeAt(i);
-      if (c > 255 || TOKEN[c] === 0) break;
-      h = hashStep(h, c);
+      c = buf[i]!;
+      if (TOKEN[c] === 0) break;
+      h = (Math.imul(h, 31) + (c | 0x20)) | 0; // = hashStep (header-names.ts), inlined
       i++;
     }
     const nameEnd = i;
@@ -234,13 +232,7 @@ export const scanMessage = (text: string, limits: ParseLimits): Scan | ScanError
       headerError = { reason: "header too long", status: 400 };
       break;
     }
-    const base = count * STRIDE;
-    idx[base + F_LINE] = q;
-    idx[base + F_NAME_END] = nameEnd;
-    idx[base + F_VAL_START] = i;
-    idx[base + F_VAL_END] = ce;
-    idx[base + F_NEXT] = e + 1;
-    idx[base + F_ID] = headerIdAt(text, q, nameEnd, h);
+    idx.push(q, nameEnd, i, ce, e + 1, headerIdAt(text, q, nameEnd, h));
     count++;
     q = e + 1;
   }
@@ -254,7 +246,7 @@ export const scanMessage = (text: string, limits: ParseLimits): Scan | ScanError
     a0, a1, b0, b1, c0, c1,
     status,
     firstNext: lf + 1,
-    index: idx.slice(0, count * STRIDE),
+    index: idx,
     count,
     headersEnd,
     bodyStart,

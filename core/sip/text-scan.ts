@@ -142,11 +142,13 @@ export const parseParams = (s: string, i: number, end: number, into: Map<string,
 };
 
 /** Parse a decimal integer made only of digits (leading zeros allowed); -1 when not all digits or above max. */
-export const parseDigits = (s: string, max: number): number => {
-  const len = s.length;
-  if (len === 0) return -1;
+export const parseDigits = (s: string, max: number): number => parseDigitsAt(s, 0, s.length, max);
+
+/** parseDigits on s[start, end). */
+export const parseDigitsAt = (s: string, start: number, end: number, max: number): number => {
+  if (end <= start) return -1;
   let v = 0;
-  for (let i = 0; i < len; i++) {
+  for (let i = start; i < end; i++) {
     const c = s.charCodeAt(i) - 48;
     if (c < 0 || c > 9) return -1;
     v = v * 10 + c;
@@ -157,3 +159,52 @@ export const parseDigits = (s: string, max: number): number => {
 
 /** Undo line folding in a raw header value: each CRLF (or LF) followed by whitespace becomes one space. */
 export const unfold = (v: string): string => v.replace(/[ \t]*\r?\n[ \t]+/g, " ");
+
+/**
+ * Validate `*( SWS ";" SWS name [ SWS "=" SWS value ] )` from s[i, end) like parseParams, but
+ * build nothing: for each lower-case name in `names`, the first occurrence's value range is
+ * written to found[2j], found[2j+1] (both -1 when absent; start === end for a parameter without
+ * value). Returns the stop index, or -1 when a parameter is malformed.
+ */
+export const scanParams = (s: string, i: number, end: number, names: readonly string[], found: Int32Array): number => {
+  found.fill(-1);
+  for (;;) {
+    let j = skipWs(s, i, end);
+    if (j >= end || s.charCodeAt(j) !== 59) return j;
+    j = skipWs(s, j + 1, end);
+    const nameStart = j;
+    const nameEnd = scanClass(s, j, end, TOKEN);
+    if (nameEnd === j) return -1;
+    j = skipWs(s, nameEnd, end);
+    let vs = nameEnd;
+    let ve = nameEnd;
+    if (j < end && s.charCodeAt(j) === 61) {
+      j = skipWs(s, j + 1, end);
+      if (j < end && s.charCodeAt(j) === 34) {
+        const q = scanQuoted(s, j, end);
+        if (q < 0) return -1;
+        vs = j;
+        ve = q;
+        j = q;
+      } else {
+        const vEnd = scanClass(s, j, end, PARAM_VALUE);
+        if (vEnd === j) return -1;
+        vs = j;
+        ve = vEnd;
+        j = vEnd;
+      }
+    } else j = nameEnd;
+    const len = nameEnd - nameStart;
+    for (let w = 0; w < names.length; w++) {
+      const want = names[w]!;
+      if (want.length !== len || found[2 * w]! >= 0) continue;
+      let k = 0;
+      while (k < len && (s.charCodeAt(nameStart + k) | 0x20) === want.charCodeAt(k)) k++;
+      if (k === len) {
+        found[2 * w] = vs;
+        found[2 * w + 1] = ve;
+      }
+    }
+    i = j;
+  }
+};

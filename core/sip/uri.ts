@@ -168,42 +168,43 @@ const parseHostPort = (s: string, i: number, end: number): [number, number | und
   return [hostEnd, port, stop];
 };
 
-const schemeOf = (s: string, colon: number): UriScheme | undefined => {
-  if (colon === 3) {
-    const a = s.charCodeAt(0) | 0x20;
-    const b = s.charCodeAt(1) | 0x20;
-    const c = s.charCodeAt(2) | 0x20;
+const schemeOf = (s: string, start: number, colon: number): UriScheme | undefined => {
+  const a = s.charCodeAt(start) | 0x20;
+  const b = s.charCodeAt(start + 1) | 0x20;
+  const c = s.charCodeAt(start + 2) | 0x20;
+  if (colon - start === 3) {
     if (a === 115 && b === 105 && c === 112) return "sip";
     if (a === 116 && b === 101 && c === 108) return "tel";
-  } else if (colon === 4 && s.slice(0, 4).toLowerCase() === "sips") return "sips";
+  } else if (colon - start === 4 && a === 115 && b === 105 && c === 112 && (s.charCodeAt(start + 3) | 0x20) === 115) return "sips";
   return undefined;
 };
 
 const NO_ENTRIES: ReadonlyMap<string, string> = new Map();
 
 /** Parse a sip:, sips: or tel: URI; undefined when it is not one or is malformed. Never throws. */
-export const parseUri = (text: string): SipUri | undefined => {
-  const s = text;
-  const end = s.length;
-  const colon = s.indexOf(":");
-  if (colon < 3 || colon > 4) return undefined;
-  const scheme = schemeOf(s, colon);
+export const parseUri = (text: string): SipUri | undefined => parseUriAt(text, 0, text.length);
+
+/** parseUri on s[start, end) without slicing it first. */
+export const parseUriAt = (s: string, start: number, end: number): SipUri | undefined => {
+  const colon = s.indexOf(":", start);
+  if (colon < start + 3 || colon > start + 4 || colon >= end) return undefined;
+  const scheme = schemeOf(s, start, colon);
   if (scheme === undefined) return undefined;
   if (scheme === "tel") {
     const semi = s.indexOf(";", colon + 1);
-    const numEnd = semi < 0 ? end : semi;
+    const numEnd = semi < 0 || semi > end ? end : semi;
     if (numEnd === colon + 1 || !allIn(s, colon + 1, numEnd, TEL_CHARS)) return undefined;
     const user = unescapeUri(s.slice(colon + 1, numEnd));
     if (user === undefined) return undefined;
     const params = new Map<string, string>();
     if (parseUriParams(s, numEnd, end, params, PARAMCHAR) !== end) return undefined;
-    return { scheme, user, host: "", params, headers: NO_ENTRIES, raw: text };
+    return { scheme, user, host: "", params, headers: NO_ENTRIES, raw: s.slice(start, end) };
   }
   let i = colon + 1;
   let user: string | undefined;
   let password: string | undefined;
   const at = s.indexOf("@", i);
-  if (at >= 0) {
+  if (at >= 0 && at < end) {
     const pc = s.indexOf(":", i);
     const userEnd = pc >= 0 && pc < at ? pc : at;
     if (userEnd === i || !allIn(s, i, userEnd, USER)) return undefined;
@@ -234,7 +235,7 @@ export const parseUri = (text: string): SipUri | undefined => {
     if (!parseUriHeaders(s, i, end, m)) return undefined;
     headers = m;
   }
-  return { scheme, user, password, host, port: hp[1], params, headers, raw: text };
+  return { scheme, user, password, host, port: hp[1], params, headers, raw: start === 0 && end === s.length ? s : s.slice(start, end) };
 };
 
 /** Write a URI back as text (canonical escaping; parameters and headers in their order). */

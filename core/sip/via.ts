@@ -2,7 +2,7 @@
  * Via header values (RFC 3261 §20.42): `SIP / 2.0 / UDP host[:port] *(;param)`, LWS allowed
  * around '/', ':', ';' and '='. One Via header line may carry several comma-separated values.
  */
-import { HOST, PARAM_VALUE, parseParams, scanClass, skipWs, splitTopLevel, TOKEN } from "./text-scan.ts";
+import { HOST, PARAM_VALUE, parseParams, scanClass, scanParams, skipWs, TOKEN } from "./text-scan.ts";
 
 export interface Via {
   /** "SIP/2.0" (protocol name and version as written, whitespace removed). */
@@ -23,33 +23,89 @@ export interface Via {
 }
 
 const NO_PARAMS: ReadonlyMap<string, string> = new Map();
+const VIA_NAMES = ["branch", "received", "rport"] as const;
+const found = new Int32Array(6);
 
-/** Parse one Via value (no commas). undefined when malformed. Never throws. */
-export const parseVia = (text: string): Via | undefined => {
-  const s = text;
-  const end = s.length;
-  let i = skipWs(s, 0, end);
-  const nameEnd = scanClass(s, i, end, TOKEN);
-  if (nameEnd === i) return undefined;
-  const name = s.slice(i, nameEnd);
-  i = skipWs(s, nameEnd, end);
-  if (s.charCodeAt(i) !== 47) return undefined;
-  i = skipWs(s, i + 1, end);
-  const verEnd = scanClass(s, i, end, TOKEN);
-  if (verEnd === i) return undefined;
-  const version = s.slice(i, verEnd);
-  i = skipWs(s, verEnd, end);
-  if (s.charCodeAt(i) !== 47) return undefined;
-  i = skipWs(s, i + 1, end);
+/** A parsed Via value; `params` is built on first use (the hot path only needs branch/received/rport). */
+class ParsedVia implements Via {
+  private _params: ReadonlyMap<string, string> | undefined = undefined;
+  constructor(
+    readonly protocol: string,
+    readonly transport: string,
+    readonly host: string,
+    readonly port: number | undefined,
+    readonly branch: string | undefined,
+    readonly received: string | undefined,
+    readonly rport: string | undefined,
+    readonly raw: string,
+    /** offset of the first ';' in raw, -1 when none */
+    private readonly paramsAt: number,
+  ) {}
+  get params(): ReadonlyMap<string, string> {
+    if (this._params === undefined) {
+      if (this.paramsAt < 0) this._params = NO_PARAMS;
+      else {
+        const m = new Map<string, string>();
+        parseParams(this.raw, this.paramsAt, this.raw.length, m);
+        this._params = m;
+      }
+    }
+    return this._params;
+  }
+}
+
+const valueOf = (s: string, w: number): string | undefined =>
+  found[2 * w]! < 0 ? undefined : s.slice(found[2 * w]!, found[2 * w + 1]!);
+
+/** Upper-case transport from s[i, e), with constants for the usual ones (no allocation). */
+const transportOf = (s: string, i: number, e: number): string => {
+  if (e - i === 3) {
+    const a = s.charCodeAt(i) | 0x20;
+    const b = s.charCodeAt(i + 1) | 0x20;
+    const c = s.charCodeAt(i + 2) | 0x20;
+    if (a === 117 && b === 100 && c === 112) return "UDP";
+    if (a === 116 && b === 99 && c === 112) return "TCP";
+    if (a === 116 && b === 108 && c === 115) return "TLS";
+    if (a === 119 && b === 115 && c === 115) return "WSS";
+  } else if (e - i === 2 && (s.charCodeAt(i) | 0x20) === 119 && (s.charCodeAt(i + 1) | 0x20) === 115) return "WS";
+  return s.slice(i, e).toUpperCase();
+};
+
+/**
+ * Parse one Via value starting at s[start]; it ends at the end of the string or at a top-level
+ * comma. Returns the Via and the index where it stopped (the comma, or s.length), or undefined
+ * when malformed. Never throws.
+ */
+export const parseViaAt = (s: string, start: number, end: number): { via: Via; end: number } | undefined => {
+  let i = skipWs(s, start, end);
+  const v0 = i;
+  let protocol: string;
+  if (end - i > 8 && s.startsWith("SIP/2.0/", i)) {
+    protocol = "SIP/2.0";
+    i += 8;
+  } else {
+    const nameEnd = scanClass(s, i, end, TOKEN);
+    if (nameEnd === i) return undefined;
+    const name = s.slice(i, nameEnd);
+    i = skipWs(s, nameEnd, end);
+    if (s.charCodeAt(i) !== 47) return undefined;
+    i = skipWs(s, i + 1, end);
+    const verEnd = scanClass(s, i, end, TOKEN);
+    if (verEnd === i) return undefined;
+    protocol = `${name}/${s.slice(i, verEnd)}`;
+    i = skipWs(s, verEnd, end);
+    if (s.charCodeAt(i) !== 47) return undefined;
+  }
+  i = skipWs(s, i, end);
   const tEnd = scanClass(s, i, end, TOKEN);
   if (tEnd === i) return undefined;
-  const transport = s.slice(i, tEnd).toUpperCase();
+  const transport = transportOf(s, i, tEnd);
   const hostStart = skipWs(s, tEnd, end);
   if (hostStart === tEnd) return undefined; // LWS required between sent-protocol and sent-by
   let hostEnd: number;
   if (s.charCodeAt(hostStart) === 91) {
     const close = s.indexOf("]", hostStart);
-    if (close < 0) return undefined;
+    if (close < 0 || close >= end) return undefined;
     for (let k = hostStart + 1; k < close; k++) {
       const c = s.charCodeAt(k);
       if (!(c === 58 || c === 46 || (c >= 48 && c <= 57) || ((c | 0x20) >= 97 && (c | 0x20) <= 102))) return undefined;
@@ -60,75 +116,73 @@ export const parseVia = (text: string): Via | undefined => {
     if (hostEnd === hostStart) return undefined;
   }
   const host = s.slice(hostStart, hostEnd);
-  i = skipWs(s, hostEnd, end);
+  i = hostEnd;
+  let c = s.charCodeAt(i);
+  if (c === 32 || c === 9 || c === 13 || c === 10) {
+    i = skipWs(s, i, end);
+    c = s.charCodeAt(i);
+  }
   let port: number | undefined;
-  if (i < end && s.charCodeAt(i) === 58) {
+  if (c === 58) {
     i = skipWs(s, i + 1, end);
     const pStart = i;
     let v = 0;
     while (i < end) {
-      const c = s.charCodeAt(i) - 48;
-      if (c < 0 || c > 9) break;
-      v = v * 10 + c;
+      const d = s.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) break;
+      v = v * 10 + d;
       i++;
     }
     if (i === pStart || i - pStart > 5 || v > 65535) return undefined;
     port = v;
   }
-  let params = NO_PARAMS;
+  let rawEnd = i;
+  let paramsAt = -1;
+  let branch: string | undefined;
+  let received: string | undefined;
+  let rport: string | undefined;
   i = skipWs(s, i, end);
-  if (i < end) {
-    const m = new Map<string, string>();
-    i = parseParams(s, i, end, m);
-    if (i < 0 || skipWs(s, i, end) !== end) return undefined;
-    params = m;
+  if (i < end && s.charCodeAt(i) === 59) {
+    paramsAt = i - v0;
+    i = scanParams(s, i, end, VIA_NAMES, found);
+    if (i < 0) return undefined;
+    rawEnd = i;
+    i = skipWs(s, i, end);
+    branch = valueOf(s, 0);
+    received = valueOf(s, 1);
+    rport = valueOf(s, 2);
   }
-  return {
-    protocol: `${name}/${version}`,
-    transport,
-    host,
-    port,
-    params,
-    branch: params.get("branch"),
-    received: params.get("received"),
-    rport: params.get("rport"),
-    raw: s.trim(),
-  };
+  if (i < end && s.charCodeAt(i) !== 44) return undefined;
+  while (rawEnd > v0 && s.charCodeAt(rawEnd - 1) <= 32) rawEnd--;
+  const raw = v0 === 0 && rawEnd === s.length ? s : s.slice(v0, rawEnd);
+  return { via: new ParsedVia(protocol, transport, host, port, branch, received, rport, raw, paramsAt), end: i };
+};
+
+/** Parse one Via value (no commas). undefined when malformed. Never throws. */
+export const parseVia = (text: string): Via | undefined => {
+  const r = parseViaAt(text, 0, text.length);
+  return r !== undefined && r.end === text.length ? r.via : undefined;
 };
 
 /** Parse every Via value of one header line. undefined when any value is malformed or empty, or over maxItems. */
 export const parseViaList = (text: string, maxItems: number): Via[] | undefined => {
-  const items = splitTopLevel(text, maxItems);
-  if (items === undefined) return undefined;
   const out: Via[] = [];
-  for (const item of items) {
-    if (item.length === 0) return undefined;
-    const v = parseVia(item);
-    if (v === undefined) return undefined;
-    out.push(v);
+  let i = 0;
+  for (;;) {
+    if (out.length >= maxItems) return undefined;
+    const r = parseViaAt(text, i, text.length);
+    if (r === undefined) return undefined;
+    out.push(r.via);
+    if (r.end >= text.length) return out;
+    i = r.end + 1;
   }
-  return out;
 };
 
 /**
  * The first Via value of a header line, parsed, with the offset where it ends in `text`
  * (the index of the separating comma, or text.length). undefined when malformed.
  */
-export const parseFirstVia = (text: string): { via: Via; end: number } | undefined => {
-  const end = text.length;
-  let i = 0;
-  for (; i < end; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 44) break;
-    if (c === 34) {
-      const q = text.indexOf('"', i + 1);
-      if (q < 0) return undefined;
-      i = q;
-    }
-  }
-  const via = parseVia(text.slice(0, i));
-  return via === undefined ? undefined : { via, end: i };
-};
+export const parseFirstVia = (text: string): { via: Via; end: number } | undefined => parseViaAt(text, 0, text.length);
 
 /** Write a Via value from parts: `SIP/2.0/UDP host:port;k=v;...`. */
 export const formatVia = (v: {
