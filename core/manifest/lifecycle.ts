@@ -27,7 +27,11 @@ const attribute = <A>(
       const failure = Cause.failureOption(cause);
       if (failure._tag === "Some") {
         const e = failure.value;
-        return Effect.fail(e.module === undefined ? new SipmodError({ ...e, module: m.decl.name }) : e);
+        if (e.module !== undefined) return Effect.fail(e);
+        // (message lives on the Error, not as an own enumerable field: copy the fields by name)
+        return Effect.fail(
+          new SipmodError({ code: e.code, message: e.message, pos: e.pos ?? m.origin, module: m.decl.name, hint: e.hint, cause: e.cause }),
+        );
       }
       if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>);
       return Effect.fail(
