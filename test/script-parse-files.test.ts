@@ -225,9 +225,12 @@ describe("Debian's default /etc/kamailio/kamailio.cfg", { skip: haveDebian ? fal
 
   test("with ACCDB_COMMENT the SQL text is parsed and reported (as Kamailio would)", () => {
     const r = parseCfgSource(readFileSync(DEBIAN_CFG, "utf8"), DEBIAN_CFG, { defines: { ACCDB_COMMENT: "" } });
-    assert.equal(r.errors.length, 1);
-    assert.equal(r.errors[0]!.pos?.line, 112);
-    assert.match(r.errors[0]!.message, /unexpected 'ALTER' at the top level/);
+    // one error per SQL line (the parser resynchronises at each line that starts with a word)
+    assert.deepEqual(
+      r.errors.map((e) => e.pos?.line),
+      Array.from({ length: 12 }, (_, i) => 112 + i),
+    );
+    for (const e of r.errors) assert.match(e.message, /unexpected 'ALTER' at the top level/);
   });
 });
 

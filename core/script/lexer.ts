@@ -259,7 +259,8 @@ export class Lexer {
     }
     this.i = i + 1;
     this.error(`unexpected character '${src[i]}'`, pos, "Remove it, or put it inside a quoted string.");
-    return this.next();
+    // the parser keeps quiet about the token after it (the error is already reported)
+    return { ...this.next(), broken: true };
   }
 
   private lineEndFrom(i: number): number {

@@ -70,11 +70,12 @@ const intValue = (c: TokenCursor): { value: number; pos: Pos } | undefined => {
 
 export const parseModParam = (c: TokenCursor): CfgGlobal => {
   const kw = c.advance();
-  c.expectOp("(", `after ${kw.text}`, 'Write modparam("module", "param", value)');
+  const hint = 'Write modparam("module", "param", value) with three arguments.';
+  c.expectOp("(", `after ${kw.text}`, hint);
   const mod = stringArg(c, "module name");
-  c.expectOp(",", "after the module name");
+  c.expectOp(",", "after the module name", hint);
   const param = stringArg(c, "parameter name");
-  c.expectOp(",", "after the parameter name");
+  c.expectOp(",", "after the parameter name", hint);
   const vt = c.peek();
   let value: string | number;
   if (vt.kind === "str") {
@@ -91,7 +92,7 @@ export const parseModParam = (c: TokenCursor): CfgGlobal => {
     }
     value = iv.value;
   }
-  c.expectOp(")", `to close ${kw.text}(`);
+  c.expectOp(")", `to close ${kw.text}(`, hint);
   optionalSemi(c);
   return { type: "modparam", module: mod.value ?? mod.text, param: param.value ?? param.text, value, pos: kw.pos, valuePos: vt.pos };
 };
@@ -134,8 +135,12 @@ const listenValue = (c: TokenCursor, text: string, pos: Pos, name: string): List
 export const parseParam = (c: TokenCursor): CfgGlobal => {
   const nameTok = c.advance();
   const name = nameTok.text;
-  c.advance(); // '='
+  const eq = c.advance(); // '='
   const vt = c.peek();
+  if (vt.kind === "id" && vt.pos.line !== eq.pos.line) {
+    // `children=` with nothing after it: the next line's word is a new statement, not the value
+    return c.fail(`missing the value of ${name}`, c.endOfPrev(), `Write ${name}=value on one line (quote strings).`);
+  }
   let value: string | number | boolean | ListenValue;
   if (vt.kind === "str") {
     c.advance();

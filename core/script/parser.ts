@@ -36,13 +36,13 @@ const isTopStart = (c: TokenCursor): boolean => {
   return c.atOp("=", 1) || c.atOp("[", 1) || c.atOp("{", 1) || (c.atOp(".", 1) && c.peek(2).kind === "id" && c.atOp("=", 3));
 };
 
-/** Skip a broken global statement: to the next line starting a global statement or block, outside braces. */
+/** Skip a broken global statement: to the next line that starts with a word, outside braces. */
 const syncTop = (c: TokenCursor, start: number): void => {
   let depth = 0;
   for (;;) {
     const t = c.peek();
     if (t.kind === "eof") return;
-    if (depth === 0 && c.k > start && c.startsLine(c.k) && isTopStart(c)) return;
+    if (depth === 0 && c.k > start && c.startsLine(c.k) && (t.kind === "id" || isTopStart(c))) return;
     if (t.kind === "op" && t.text === "{") depth++;
     else if (t.kind === "op" && t.text === "}") depth = Math.max(0, depth - 1);
     c.advance();
@@ -50,7 +50,7 @@ const syncTop = (c: TokenCursor, start: number): void => {
 };
 
 /** `[name]` after a block keyword: one word (letters, digits, `_ - : .`) or a quoted string. */
-const blockName = (c: TokenCursor, kw: Token): { name: string; pos: Pos } => {
+const blockName = (c: TokenCursor, kw: Token): { name: string; pos: Pos } | undefined => {
   const open = c.advance(); // '['
   const parts: Token[] = [];
   while (!c.atOp("]")) {
@@ -62,15 +62,21 @@ const blockName = (c: TokenCursor, kw: Token): { name: string; pos: Pos } => {
   }
   c.advance(); // ']'
   const first = parts[0];
-  if (first === undefined) return c.fail(`empty name in ${kw.text}[]`, open.pos, `Write ${kw.text}[NAME] { ... } or leave out the brackets.`);
+  if (first === undefined) {
+    c.report(`empty name in ${kw.text}[]`, open.pos, `Write ${kw.text}[NAME] { ... } or leave out the brackets.`);
+    return undefined;
+  }
   if (parts.length === 1 && first.kind === "str") return { name: first.value ?? first.text, pos: first.pos };
+  // the name is still used when it is malformed, so the block body is parsed and checked
   let name = "";
+  let bad = false;
   for (const [i, p] of parts.entries()) {
     const ok = p.kind === "id" || p.kind === "num" || p.kind === "dotted" || (p.kind === "op" && (p.text === ":" || p.text === "-" || p.text === "."));
-    if (!ok || (i > 0 && p.spaceBefore)) {
-      return c.fail(`invalid name in ${kw.text}[...]: unexpected ${describe(p)}`, p.pos, "A route name is one word (letters, digits, '_', '-', ':') or a quoted string.");
+    if (!bad && (!ok || (i > 0 && p.spaceBefore))) {
+      bad = true;
+      c.report(`invalid name in ${kw.text}[...]: unexpected ${describe(p)}`, p.pos, "A route name is one word (letters, digits, '_', '-', ':') or a quoted string.");
     }
-    name += p.text;
+    name += (i > 0 && p.spaceBefore ? " " : "") + (p.kind === "str" ? (p.value ?? p.text) : p.text);
   }
   return { name, pos: first.pos };
 };
@@ -138,7 +144,7 @@ export const parseProgram = (tokens: readonly Token[], end: Pos, sink: ErrorSink
       else if (t.text === "cfgengine" && c.peek(1).kind === "str") globals.push(parseCfgEngine(c));
       else if (c.atOp("=", 1)) globals.push(parseParam(c));
       else if (c.atOp(".", 1) && c.peek(2).kind === "id" && !c.peek(1).spaceBefore && !c.peek(2).spaceBefore) globals.push(parseCfgVar(c));
-      else if (c.atOp("[", 1) || c.atOp("{", 1)) blocks.push(parseBlock(c));
+      else if (c.atOp("[", 1) || c.atOp("{", 1) || BLOCKS.has(t.text)) blocks.push(parseBlock(c));
       else c.fail(`unexpected ${describe(t)} at the top level`, t.pos, topHint);
     } catch (e) {
       if (!isSync(e)) throw e;

@@ -245,7 +245,7 @@ class Preprocessor {
         const v = this.env[envName];
         if (v === undefined) {
           if (name === "defenv" || name === "defenvs") {
-            this.error(`#!${name}: environment variable ${envName} is not set`, restPos, `Set ${envName}, or use #!try${name.slice(3)} to skip it when unset.`);
+            this.error(`#!${name}: environment variable ${envName} is not set`, restPos, `Set ${envName}, or use #!try${name} to skip it when unset.`);
           }
           return;
         }
@@ -331,8 +331,8 @@ class Preprocessor {
 
   private includeFrom(kw: Token, arg: Token, optional: boolean): void {
     if (arg.kind !== "str") {
+      // the unquoted argument is dropped with the error, so the parser does not report it again
       this.error(`${kw.text} must be followed by a quoted file name`, arg.kind === "eof" ? kw.pos : arg.pos, `Write ${kw.text} "file.cfg".`);
-      if (arg.kind !== "eof") this.out.push(arg);
       return;
     }
     this.include(kw.pos, applySubsts(this.substs, arg.value ?? arg.text), optional);

@@ -67,7 +67,7 @@ export class TokenCursor {
   }
 
   private nearBroken(): boolean {
-    return this.peek().broken === true || this.toks[this.k - 1]?.broken === true;
+    return this.peek().broken === true || this.peek(1).broken === true || this.toks[this.k - 1]?.broken === true;
   }
 
   /** Consume operator `text` or fail with "expected 'text' <context>, found ...". */
