@@ -181,31 +181,35 @@ export const loadManifest = (options: LoadManifestOptions): Effect.Effect<Loaded
 
     // Names that were meant to be loaded but failed: no follow-up errors about them.
     const failedNames = new Set<string>();
-    const imported = yield* Effect.forEach(
+    // Imports run concurrently; results (and errors) are taken in listed order.
+    const outcomes = yield* Effect.forEach(
       candidates,
       (c) => {
-        if (!c.resolution.ok) {
-          if (c.likelyName !== undefined) failedNames.add(c.likelyName.toLowerCase());
-          errors.push(
-            sipmodError("SM_MODULE_UNKNOWN", `cannot find module "${c.spec}": ${c.resolution.reason}`, {
-              pos: c.origin,
-              hint: c.resolution.hint,
-            }),
+        if (!c.resolution.ok)
+          return Effect.succeed(
+            Either.left(
+              sipmodError("SM_MODULE_UNKNOWN", `cannot find module "${c.spec}": ${c.resolution.reason}`, {
+                pos: c.origin,
+                hint: c.resolution.hint,
+              }),
+            ),
           );
-          return Effect.succeed(undefined);
-        }
         const resolved = c.resolution.module;
         return importModule(c.spec, resolved, c.origin).pipe(
           Effect.map((decl): Imported => ({ ...c, decl, source: resolved.file })),
-          Effect.catchAll((e) => {
-            if (c.likelyName !== undefined) failedNames.add(c.likelyName.toLowerCase());
-            errors.push(e);
-            return Effect.succeed(undefined);
-          }),
+          Effect.either,
         );
       },
       { concurrency: "unbounded" },
     );
+    const imported: (Imported | undefined)[] = [];
+    outcomes.forEach((o, i) => {
+      if (Either.isRight(o)) return void imported.push(o.right);
+      // Meant to be loaded but failed: no follow-up errors about it (missing dependency, modparam).
+      const name = candidates[i]!.likelyName;
+      if (name !== undefined) failedNames.add(name.toLowerCase());
+      errors.push(o.left);
+    });
 
     // 5. duplicates
     const modules: Imported[] = [];

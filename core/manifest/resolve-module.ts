@@ -93,24 +93,32 @@ export const resolveLoadmodule = (
   target: string,
   cfgDir: string,
 ): { readonly name: string | undefined; readonly resolution: ModuleResolution } => {
-  if (/\.(m?[jt]s)$/.test(target)) return { name: undefined, resolution: resolvePath(target.startsWith("/") || target.startsWith(".") ? target : `./${target}`, cfgDir) };
-  const isScoped = target.startsWith("@");
-  if (target.endsWith(".so") || (!isScoped && target.includes("/"))) {
-    const name = basename(target).replace(/\.so$/, "");
-    if (!target.endsWith(".so") && builtinModuleUrl(name) === undefined && (target.startsWith(".") || target.startsWith("/")))
-      return { name: undefined, resolution: resolvePath(target, cfgDir) };
-    const url = builtinModuleUrl(name);
-    if (url !== undefined) return { name, resolution: fromFile("builtin", fileURLToPath(url)) };
+  // A TypeScript/JavaScript file: a path relative to the cfg file.
+  if (/\.(m?[jt]s)$/.test(target)) {
+    const spec = isPathSpec(target) ? target : `./${target}`;
+    return { name: undefined, resolution: resolvePath(spec, cfgDir) };
+  }
+  // A bare or scoped name: as in plugins.json (built-in, then npm package).
+  if (!target.endsWith(".so") && (target.startsWith("@") || !target.includes("/"))) {
     return {
-      name,
-      resolution: {
-        ok: false,
-        reason: `loadmodule "${target}" names the module "${name}", which is not a built-in sipmod module`,
-        hint: builtinsHint(),
-      },
+      name: builtinModuleUrl(target) !== undefined ? target : undefined,
+      resolution: resolveModuleSpec(target, cfgDir),
     };
   }
-  return { name: builtinModuleUrl(target) !== undefined ? target : undefined, resolution: resolveModuleSpec(target, cfgDir) };
+  // Kamailio's forms: "tm.so", ".../modules/tm.so", ".../modules/tm": the built-in named by the last part.
+  const name = basename(target).replace(/\.so$/, "");
+  const url = builtinModuleUrl(name);
+  if (url !== undefined) return { name, resolution: fromFile("builtin", fileURLToPath(url)) };
+  // A path to a folder of a sipmod module ("./my-modules/acme").
+  if (!target.endsWith(".so") && isPathSpec(target)) return { name: undefined, resolution: resolvePath(target, cfgDir) };
+  return {
+    name,
+    resolution: {
+      ok: false,
+      reason: `loadmodule "${target}" names the module "${name}", which is not a built-in sipmod module`,
+      hint: builtinsHint(),
+    },
+  };
 };
 
 /** The module name a spec most likely stands for (for "was it meant to be loaded?" checks). */
