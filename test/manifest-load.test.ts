@@ -139,9 +139,10 @@ describe("module parameters", () => {
 
 describe("checks before start", () => {
   test("unknown module: SM_MODULE_UNKNOWN with the built-ins listed", async () => {
-    const file = manifest({ modules: ["no_such_module_xyz", "./missing/mod.ts"] });
+    const file = manifest({ modules: ["no_such_module_xyz", "./missing/mod.ts", "tmxx"] });
     const errors = await loadErrors({ manifest: file });
-    assert.deepEqual(errors.map((e) => e.code), ["SM_MODULE_UNKNOWN", "SM_MODULE_UNKNOWN"]);
+    assert.deepEqual(errors.map((e) => e.code), ["SM_MODULE_UNKNOWN", "SM_MODULE_UNKNOWN", "SM_MODULE_UNKNOWN"]);
+    assert.match(errors[2]!.message, /^cannot find module "tmxx": .* \(did you mean "tmx"\?\)$/);
     assert.equal(
       errors[0]!.message,
       `cannot find module "no_such_module_xyz": "no_such_module_xyz" is neither a built-in module nor an npm package installed in ${tmp.dir}`,

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { builtinModuleNames, builtinModuleUrl } from "./builtin-modules.ts";
+import { didYouMeanSuffix } from "./did-you-mean.ts";
 import { resolveExports, resolveNpmPackage } from "./npm-resolve.ts";
 
 /** Where a module's code is, and what kind of name led there. */
@@ -78,7 +79,7 @@ export const resolveModuleSpec = (spec: string, baseDir: string): ModuleResoluti
   return {
     ok: false,
     reason: notInstalled
-      ? `"${spec}" is neither a built-in module nor an npm package installed in ${baseDir}`
+      ? `"${spec}" is neither a built-in module nor an npm package installed in ${baseDir}${didYouMeanSuffix(spec, builtinModuleNames())}`
       : npm.reason,
     hint: builtinsHint(),
   };
@@ -115,7 +116,7 @@ export const resolveLoadmodule = (
     name,
     resolution: {
       ok: false,
-      reason: `loadmodule "${target}" names the module "${name}", which is not a built-in sipmod module`,
+      reason: `loadmodule "${target}" names the module "${name}", which is not a built-in sipmod module${didYouMeanSuffix(name, builtinModuleNames())}`,
       hint: builtinsHint(),
     },
   };
