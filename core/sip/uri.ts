@@ -1,7 +1,7 @@
 /**
  * SIP, SIPS and tel URIs (RFC 3261 §19.1, RFC 3966): parse and format.
- * `user` and `password` are unescaped (%XX decoded); parameter values stay as written;
- * URI header values are unescaped. `formatUri` escapes what RFC 3261 requires.
+ * User, password, parameter names and values, and URI headers are unescaped (%XX decoded);
+ * parameter names are lower-cased. `formatUri` escapes what RFC 3261 requires.
  */
 import { HOST, scanClass } from "./text-scan.ts";
 
@@ -16,7 +16,7 @@ export interface SipUri {
   /** Host as written: a name, an IPv4 address or an IPv6 reference with brackets. "" for tel:. */
   readonly host: string;
   readonly port?: number | undefined;
-  /** URI parameters in order, lower-case names; a parameter without value maps to "". */
+  /** URI parameters in order, unescaped, lower-case names; a parameter without value maps to "". */
   readonly params: ReadonlyMap<string, string>;
   /** URI headers (`?name=value&...`), names as written, values unescaped. */
   readonly headers: ReadonlyMap<string, string>;
@@ -43,6 +43,7 @@ const TEL_CHARS = cls(`${MARK}+#%:/?@&=$,`);
 const USER_OUT = cls(`${MARK}&=+$,;?/`);
 const PASSWORD_OUT = cls(`${MARK}&=+$,`);
 const HEADER_OUT = cls(`${MARK}[]/?:+$`);
+const PARAM_OUT = cls(`${MARK}[]/:&+$`);
 
 const hexVal = (c: number): number =>
   c >= 48 && c <= 57 ? c - 48 : c >= 65 && c <= 70 ? c - 55 : c >= 97 && c <= 102 ? c - 87 : -1;
@@ -101,16 +102,16 @@ const parseUriParams = (s: string, i: number, end: number, into: Map<string, str
     const nameStart = i + 1;
     const nameEnd = scanClass(s, nameStart, end, chars);
     if (nameEnd === nameStart) return -1;
-    const name = s.slice(nameStart, nameEnd).toLowerCase();
-    let value = "";
+    const name = unescapeUri(s.slice(nameStart, nameEnd))?.toLowerCase();
+    let value: string | undefined = "";
     i = nameEnd;
     if (i < end && s.charCodeAt(i) === 61) {
       const vEnd = scanClass(s, i + 1, end, chars);
       if (vEnd === i + 1) return -1;
-      value = s.slice(i + 1, vEnd);
+      value = unescapeUri(s.slice(i + 1, vEnd));
       i = vEnd;
     }
-    if (unescapeUri(name) === undefined || unescapeUri(value) === undefined) return -1;
+    if (name === undefined || value === undefined) return -1;
     if (!into.has(name)) into.set(name, value);
   }
   return i;
@@ -251,7 +252,10 @@ export const formatUri = (u: SipUri): string => {
     out += u.host;
     if (u.port !== undefined) out += `:${u.port}`;
   }
-  for (const [k, v] of u.params) out += v === "" ? `;${k}` : `;${k}=${v}`;
+  for (const [k, v] of u.params) {
+    const ek = escapeWith(k, PARAM_OUT);
+    out += v === "" ? `;${ek}` : `;${ek}=${escapeWith(v, PARAM_OUT)}`;
+  }
   let sep = "?";
   for (const [k, v] of u.headers) {
     out += `${sep}${escapeWith(k, HEADER_OUT)}=${escapeWith(v, HEADER_OUT)}`;

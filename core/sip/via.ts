@@ -95,6 +95,7 @@ export const parseViaAt = (s: string, start: number, end: number): { via: Via; e
     protocol = `${name}/${s.slice(i, verEnd)}`;
     i = skipWs(s, verEnd, end);
     if (s.charCodeAt(i) !== 47) return undefined;
+    i++;
   }
   i = skipWs(s, i, end);
   const tEnd = scanClass(s, i, end, TOKEN);
