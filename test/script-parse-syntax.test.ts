@@ -387,6 +387,13 @@ modparam("ctl", "mode", 0600)
     assert.ok(mp.type === "modparam");
     if (mp.type === "modparam") assert.deepEqual(mp.valuePos, { file: FILE, line: 4, column: 28 });
   });
+  test("loadmodulex / modparamx mark values whose pseudo-variables are to be evaluated", () => {
+    const cfg = parseOk('loadmodulex "$env(MODS)/tm.so"\nmodparamx("tm", "fr_timer", "$env(FR)")\nloadmodule "sl.so"\n');
+    assert.deepEqual(
+      cfg.globals.map((g) => (g.type === "loadmodule" || g.type === "modparam" ? g.expand : null)),
+      [true, true, undefined],
+    );
+  });
   test("custom cfg variables", () => {
     const cfg = parseOk('pstn.gw_ip = "" desc "PSTN GW Address"\nvoicemail.srv_port = 5060 descr "port"\nmy.flag = 1\n');
     assert.deepEqual(

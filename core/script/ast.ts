@@ -49,6 +49,8 @@ export interface LoadModuleGlobal {
   /** The string as written: `tm.so`, `/usr/lib/.../tm.so`, `tm`. */
   readonly path: string;
   readonly pos: Pos;
+  /** Written `loadmodulex`: pseudo-variables in the path are to be evaluated (`$env(NAME)`). */
+  readonly expand?: boolean | undefined;
 }
 
 export interface ModParamGlobal {
@@ -60,6 +62,8 @@ export interface ModParamGlobal {
   readonly value: string | number;
   readonly pos: Pos;
   readonly valuePos: Pos;
+  /** Written `modparamx`: pseudo-variables in the value are to be evaluated (`$env(NAME)`). */
+  readonly expand?: boolean | undefined;
 }
 
 /**

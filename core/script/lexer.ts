@@ -51,6 +51,19 @@ export interface Token {
   readonly broken?: boolean | undefined;
 }
 
+/** Every token has the same fields in the same order (one hidden class: the parser's checks stay fast). */
+export const makeToken = (
+  kind: TokenKind,
+  text: string,
+  pos: Pos,
+  spaceBefore: boolean,
+  value?: string,
+  quote?: '"' | "'",
+  pv?: PvParts,
+  restPos?: Pos,
+  broken?: boolean,
+): Token => ({ kind, text, pos, spaceBefore, value, quote, pv, restPos, broken });
+
 const DIRECTIVES: ReadonlyMap<string, DirectiveName> = new Map<string, DirectiveName>([
   ["define", "define"],
   ["def", "define"],
@@ -88,9 +101,20 @@ const isIdChar = (c: number): boolean => isIdStart(c) || (c >= 48 && c <= 57);
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 const isHex = (c: number): boolean => isDigit(c) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
 
-/** Two-character operators, checked before single characters. */
-const OPS2: ReadonlySet<string> = new Set([":=", "==", "!=", "=~", "!~", "<=", ">=", "<<", ">>", "||", "&&", "+="]);
-const OPS1 = "(){}[];,:=<>+-*/%|&^~!.";
+/** Two-character operators by first and second char code, checked before single characters. */
+const OPS2: readonly (Readonly<Record<number, string>> | undefined)[] = (() => {
+  const t: Record<number, string>[] = [];
+  for (const op of [":=", "==", "!=", "=~", "!~", "<=", ">=", "<<", ">>", "||", "&&", "+="]) {
+    (t[op.charCodeAt(0)] ??= {})[op.charCodeAt(1)] = op;
+  }
+  return t;
+})();
+/** One-character operators by char code. */
+const OPS1: readonly (string | undefined)[] = (() => {
+  const t: string[] = [];
+  for (const ch of "(){}[];,:=<>+-*/%|&^~!.") t[ch.charCodeAt(0)] = ch;
+  return t;
+})();
 
 export interface LexerOptions {
   /** Give every token this position (used for the expansion of a define at its use site). */
@@ -204,7 +228,7 @@ export class Lexer {
     const spaceBefore = this.skipSpace();
     const src = this.src;
     const i = this.i;
-    if (i >= this.n) return { kind: "eof", text: "", pos: this.posAt(i), spaceBefore };
+    if (i >= this.n) return makeToken("eof", "", this.posAt(i), spaceBefore);
     const c = src.charCodeAt(i);
     const pos = this.posAt(i);
 
@@ -216,7 +240,7 @@ export class Lexer {
       let j = i + 1;
       while (j < this.n && isIdChar(src.charCodeAt(j))) j++;
       this.i = j;
-      return { kind: "id", text: src.slice(i, j), pos, spaceBefore };
+      return makeToken("id", src.slice(i, j), pos, spaceBefore);
     }
     if (isDigit(c)) {
       let j = i + 1;
@@ -225,10 +249,10 @@ export class Lexer {
         // dotted number: an IPv4 address (validated by the parser where it is used)
         while (j < this.n && (isDigit(src.charCodeAt(j)) || (src.charCodeAt(j) === 46 && isDigit(src.charCodeAt(j + 1))))) j++;
         this.i = j;
-        return { kind: "dotted", text: src.slice(i, j), pos, spaceBefore };
+        return makeToken("dotted", src.slice(i, j), pos, spaceBefore);
       }
       this.i = j;
-      return { kind: "num", text: src.slice(i, j), pos, spaceBefore };
+      return makeToken("num", src.slice(i, j), pos, spaceBefore);
     }
     if (c === 34 || c === 39) return c === 34 ? this.readDoubleQuoted(pos, spaceBefore) : this.readSingleQuoted(pos, spaceBefore);
     if (c === 36) {
@@ -238,29 +262,32 @@ export class Lexer {
         let j = i + 1;
         while (j < this.n && isIdChar(src.charCodeAt(j))) j++;
         this.i = Math.max(j, Math.min(r.end, this.lineEndFrom(i)));
-        return { kind: "pv", text: src.slice(i, this.i), pos, spaceBefore, broken: true, pv: { name: src.slice(i + 1, j), transforms: [], braced: false, text: src.slice(i, this.i) } };
+        const text = src.slice(i, this.i);
+        return makeToken("pv", text, pos, spaceBefore, undefined, undefined, { name: src.slice(i + 1, j), transforms: [], braced: false, text }, undefined, true);
       }
       this.i = r.end;
-      return { kind: "pv", text: r.pv.text, pos, spaceBefore, pv: r.pv };
+      return makeToken("pv", r.pv.text, pos, spaceBefore, undefined, undefined, r.pv);
     }
     if (c === 64 && isIdStart(src.charCodeAt(i + 1))) return this.readSelect(pos, spaceBefore);
     if (c === 40 && (src.startsWith("(int)", i) || src.startsWith("(str)", i))) {
       this.i = i + 5;
-      return { kind: "op", text: src.slice(i, i + 5), pos, spaceBefore };
+      return makeToken("op", src.charCodeAt(i + 1) === 105 ? "(int)" : "(str)", pos, spaceBefore);
     }
-    const two = src.slice(i, i + 2);
-    if (OPS2.has(two)) {
+    const op2 = OPS2[c]?.[src.charCodeAt(i + 1)];
+    if (op2 !== undefined) {
       this.i = i + 2;
-      return { kind: "op", text: two, pos, spaceBefore };
+      return makeToken("op", op2, pos, spaceBefore);
     }
-    if (OPS1.includes(src[i]!)) {
+    const op1 = OPS1[c];
+    if (op1 !== undefined) {
       this.i = i + 1;
-      return { kind: "op", text: src[i]!, pos, spaceBefore };
+      return makeToken("op", op1, pos, spaceBefore);
     }
     this.i = i + 1;
     this.error(`unexpected character '${src[i]}'`, pos, "Remove it, or put it inside a quoted string.");
     // the parser keeps quiet about the token after it (the error is already reported)
-    return { ...this.next(), broken: true };
+    const t = this.next();
+    return makeToken(t.kind, t.text, t.pos, t.spaceBefore, t.value, t.quote, t.pv, t.restPos, true);
   }
 
   private lineEndFrom(i: number): number {
@@ -289,7 +316,7 @@ export class Lexer {
       break;
     }
     this.i = i;
-    return { kind: "directive", text: name, pos, spaceBefore, value: rest.trim(), restPos };
+    return makeToken("directive", name, pos, spaceBefore, rest.trim(), undefined, undefined, restPos);
   }
 
   /**
@@ -304,7 +331,7 @@ export class Lexer {
       const nl = src.indexOf("\n", i);
       if (nl < 0) {
         this.i = this.n;
-        return { kind: "eof", text: "", pos: this.posAt(this.n), spaceBefore: true };
+        return makeToken("eof", "", this.posAt(this.n), true);
       }
       this.newline(nl);
       i = nl + 1;
@@ -386,7 +413,7 @@ export class Lexer {
         this.lineStart = openLineStart;
         this.i = nl;
         const tail = src.slice(open, nl);
-        return { kind: "str", text: raw.slice(0, raw.length - (i - open)) + tail, pos, spaceBefore, value: tail, quote: '"', broken: true };
+        return makeToken("str", raw.slice(0, raw.length - (i - open)) + tail, pos, spaceBefore, tail, '"', undefined, undefined, true);
       }
       i++; // closing quote
       // adjacent double-quoted strings separated only by blanks/line breaks are one string
@@ -404,7 +431,7 @@ export class Lexer {
       }
       if (src.charCodeAt(j) !== 34) {
         this.i = i;
-        return { kind: "str", text: raw, pos, spaceBefore, value, quote: '"' };
+        return makeToken("str", raw, pos, spaceBefore, value, '"');
       }
       if (lines > 0) {
         this.line += lines;
@@ -431,11 +458,11 @@ export class Lexer {
       this.lineStart = openLineStart;
       this.i = nl;
       const tail = src.slice(start, nl);
-      return { kind: "str", text: tail, pos, spaceBefore, value: tail, quote: "'", broken: true };
+      return makeToken("str", tail, pos, spaceBefore, tail, "'", undefined, undefined, true);
     }
     this.i = i + 1;
     const text = src.slice(start, i);
-    return { kind: "str", text, pos, spaceBefore, value: text, quote: "'" };
+    return makeToken("str", text, pos, spaceBefore, text, "'");
   }
 
   private readSelect(pos: Pos, spaceBefore: boolean): Token {
@@ -453,6 +480,6 @@ export class Lexer {
     }
     const text = src.slice(this.i, i);
     this.i = i;
-    return { kind: "select", text, pos, spaceBefore };
+    return makeToken("select", text, pos, spaceBefore);
   }
 }

@@ -2,7 +2,7 @@ import { Effect } from "effect";
 import { sipmodError, SipmodErrors, type SipmodError } from "../errors.ts";
 import type { CfgFile } from "./ast.ts";
 import type { ErrorSink } from "./cfg-error.ts";
-import { preprocess, readFileFromDisk, type PreprocessOptions } from "./preprocess.ts";
+import { preprocessor, readFileFromDisk, type PreprocessOptions } from "./preprocess.ts";
 import { parseProgram } from "./parser.ts";
 
 export type { CfgFile, CfgGlobal, Pos, RouteBlock } from "./ast.ts";
@@ -37,8 +37,8 @@ const sortErrors = (errors: readonly SipmodError[], files: readonly string[]): S
 /** Parse cfg text synchronously, collecting every recoverable error. Never throws. */
 export const parseCfgSource = (text: string, file: string, opts: ParseCfgOptions = {}): CfgParseResult => {
   const sink: ErrorSink = { errors: [] };
-  const pre = preprocess(text, file, sink, opts);
-  const program = parseProgram(pre.tokens, pre.end, sink);
+  const pre = preprocessor(text, file, sink, opts);
+  const program = parseProgram(pre, sink);
   const cfg: CfgFile = { file, globals: program.globals, blocks: program.blocks, files: pre.files, defines: pre.defines };
   return { cfg, errors: sortErrors(sink.errors, pre.files) };
 };

@@ -48,7 +48,7 @@ export const parseLoadModule = (c: TokenCursor): CfgGlobal => {
   const s = stringArg(c, "module path");
   if (paren) c.expectOp(")", `to close ${kw.text}(`);
   optionalSemi(c);
-  return { type: "loadmodule", path: s.value ?? s.text, pos: kw.pos };
+  return { type: "loadmodule", path: s.value ?? s.text, pos: kw.pos, expand: kw.text === "loadmodulex" ? true : undefined };
 };
 
 /** An integer (possibly negative) or a yes/no word, at the cursor; undefined if not one. */
@@ -94,7 +94,15 @@ export const parseModParam = (c: TokenCursor): CfgGlobal => {
   }
   c.expectOp(")", `to close ${kw.text}(`, hint);
   optionalSemi(c);
-  return { type: "modparam", module: mod.value ?? mod.text, param: param.value ?? param.text, value, pos: kw.pos, valuePos: vt.pos };
+  return {
+    type: "modparam",
+    module: mod.value ?? mod.text,
+    param: param.value ?? param.text,
+    value,
+    pos: kw.pos,
+    valuePos: vt.pos,
+    expand: kw.text === "modparamx" ? true : undefined,
+  };
 };
 
 const advertiseOf = (c: TokenCursor, kw: Token): AdvertiseAddress => {

@@ -3,7 +3,7 @@ import { cfgError, fmtPos, report, type ErrorSink } from "./cfg-error.ts";
 import type { Token } from "./lexer.ts";
 import { parseCfgEngine, parseCfgVar, parseLoadModule, parseModParam, parseParam } from "./parse-globals.ts";
 import { parseBraced } from "./parse-stmt.ts";
-import { describe, isSync, TokenCursor } from "./token-cursor.ts";
+import { describe, isSync, TokenCursor, type TokenSource } from "./token-cursor.ts";
 
 /**
  * The top level of a cfg: global statements and route blocks, in any order. After an error the parser
@@ -42,7 +42,7 @@ const syncTop = (c: TokenCursor, start: number): void => {
   for (;;) {
     const t = c.peek();
     if (t.kind === "eof") return;
-    if (depth === 0 && c.k > start && c.startsLine(c.k) && (t.kind === "id" || isTopStart(c))) return;
+    if (depth === 0 && c.k > start && c.atLineStart() && (t.kind === "id" || isTopStart(c))) return;
     if (t.kind === "op" && t.text === "{") depth++;
     else if (t.kind === "op" && t.text === "}") depth = Math.max(0, depth - 1);
     c.advance();
@@ -123,9 +123,8 @@ const checkDuplicates = (blocks: readonly RouteBlock[], sink: ErrorSink): void =
   }
 };
 
-export const parseProgram = (tokens: readonly Token[], end: Pos, sink: ErrorSink): ParsedProgram => {
-  const eof: Token = { kind: "eof", text: "", pos: end, spaceBefore: true };
-  const c = new TokenCursor(tokens, eof, sink);
+export const parseProgram = (source: TokenSource, sink: ErrorSink): ParsedProgram => {
+  const c = new TokenCursor(source, sink);
   const globals: CfgGlobal[] = [];
   const blocks: RouteBlock[] = [];
   while (!c.atEof()) {

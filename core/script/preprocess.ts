@@ -4,7 +4,7 @@ import { env as processEnv } from "node:process";
 import type { Pos } from "./ast.ts";
 import { cfgError, fmtPos, report, type ErrorSink } from "./cfg-error.ts";
 import { applySubsts, parseSubst, type SubstRule } from "./cfg-subst.ts";
-import { Lexer, type Token } from "./lexer.ts";
+import { Lexer, makeToken, type Token } from "./lexer.ts";
 import { scanPv } from "./parse-pv.ts";
 
 /**
@@ -69,8 +69,16 @@ const ID_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const isCommentText = (s: string): boolean => s === "" || s.startsWith("#") || s.startsWith("//") || s.startsWith("/*");
 
-class Preprocessor {
-  readonly out: Token[] = [];
+/** A source being read: a file, or the value of a define being expanded. */
+interface Frame {
+  readonly lx: Lexer;
+  /** Open #!ifdef sections of this file. */
+  readonly ifs: IfFrame[];
+  /** The define whose value this is; undefined for a file. */
+  readonly macro: string | undefined;
+}
+
+export class Preprocessor {
   readonly files: string[] = [];
   readonly defines = new Map<string, string>();
   private readonly substs: SubstRule[] = [];
@@ -79,6 +87,9 @@ class Preprocessor {
   /** Display paths matching `stack`. */
   private readonly stackNames: string[] = [];
   private readonly expanding = new Set<string>();
+  private readonly frames: Frame[] = [];
+  /** The end of the top-level file, once reached. */
+  private eof: Token | undefined;
   private readonly env: Readonly<Record<string, string | undefined>>;
   private readonly readFile: (file: string) => ReadResult;
 
@@ -95,45 +106,56 @@ class Preprocessor {
     report(this.sink, cfgError("SM_CFG_SYNTAX", message, pos, hint));
   }
 
-  runFile(text: string, file: string): Pos {
+  /** Start reading a file (the top-level one, or an include at the point it is named). */
+  pushFile(text: string, file: string): void {
     this.files.push(file);
     this.stack.push(path.resolve(file));
     this.stackNames.push(file);
-    const ifs: IfFrame[] = [];
-    const end = this.run(new Lexer(text, file, this.sink), ifs);
-    for (const f of ifs) {
-      this.error(`#!${f.directive} ${f.name} has no matching #!endif`, f.pos, "Add #!endif at the end of the conditional part.");
-    }
-    this.stack.pop();
-    this.stackNames.pop();
-    return end;
+    this.frames.push({ lx: new Lexer(text, file, this.sink), ifs: [], macro: undefined });
   }
 
-  /** Process tokens until the end of `lx`; returns the end position. */
-  private run(lx: Lexer, ifs: IfFrame[]): Pos {
+  /**
+   * The next token of the program: directives are applied, includes and defines are followed,
+   * `#!subst` rules applied. After the top-level file ends, every call returns its eof token.
+   */
+  next(): Token {
     for (;;) {
-      const top = ifs[ifs.length - 1];
-      const skipping = top !== undefined && !top.taking;
-      const t = skipping ? lx.nextInSkip() : lx.next();
-      if (t.kind === "eof") return t.pos;
+      const f = this.frames[this.frames.length - 1];
+      if (f === undefined) return this.eof!;
+      const top = f.ifs[f.ifs.length - 1];
+      const t = top !== undefined && !top.taking ? f.lx.nextInSkip() : f.lx.next();
+      if (t.kind === "eof") {
+        this.frames.pop();
+        if (f.macro !== undefined) {
+          this.expanding.delete(f.macro);
+          continue;
+        }
+        for (const u of f.ifs) {
+          this.error(`#!${u.directive} ${u.name} has no matching #!endif`, u.pos, "Add #!endif at the end of the conditional part.");
+        }
+        this.stack.pop();
+        this.stackNames.pop();
+        if (this.frames.length === 0) this.eof = t;
+        continue;
+      }
       if (t.kind === "directive") {
-        this.directive(t, ifs);
+        this.directive(t, f.ifs);
         continue;
       }
       if (t.kind === "id") {
         if (t.text === "include_file" || t.text === "import_file") {
-          this.includeFrom(t, lx.next(), t.text === "import_file");
+          this.includeFrom(t, f.lx.next(), t.text === "import_file");
           continue;
         }
         const v = this.defines.get(t.text);
         if (v !== undefined && v !== "" && !this.expanding.has(t.text)) {
           this.expanding.add(t.text);
-          this.run(new Lexer(v, t.pos.file, this.sink, { fixedPos: t.pos, macro: true, initialSpace: t.spaceBefore }), []);
-          this.expanding.delete(t.text);
+          const lx = new Lexer(v, t.pos.file, this.sink, { fixedPos: t.pos, macro: true, initialSpace: t.spaceBefore });
+          this.frames.push({ lx, ifs: [], macro: t.text });
           continue;
         }
       }
-      this.out.push(this.substituted(t));
+      return this.substituted(t);
     }
   }
 
@@ -141,7 +163,7 @@ class Preprocessor {
     if (this.substs.length === 0) return t;
     if (t.kind === "str") {
       const value = applySubsts(this.substs, t.value ?? t.text);
-      return value === t.value ? t : { ...t, value };
+      return value === t.value ? t : makeToken(t.kind, t.text, t.pos, t.spaceBefore, value, t.quote, t.pv, t.restPos, t.broken);
     }
     if (t.kind === "pv") {
       const text = applySubsts(this.substs, t.text);
@@ -151,7 +173,7 @@ class Preprocessor {
         this.error(`#!subst turned ${t.text} into "${text}", which is not a pseudo-variable`, t.pos);
         return t;
       }
-      return { ...t, text, pv: r.pv };
+      return makeToken(t.kind, text, t.pos, t.spaceBefore, t.value, t.quote, r.pv, t.restPos, t.broken);
     }
     return t;
   }
@@ -365,7 +387,7 @@ class Preprocessor {
         report(this.sink, cfgError("SM_CFG_INCLUDE", `includes nested more than ${MAX_INCLUDE_DEPTH} deep at "${name}"`, at, "Flatten the include chain."));
         return;
       }
-      this.runFile(r.text, cand);
+      this.pushFile(r.text, cand);
       return;
     }
     if (lastReason === "" && optional) return; // import_file ignores a missing file
@@ -382,9 +404,17 @@ class Preprocessor {
   }
 }
 
-/** Preprocess a top-level cfg text; errors go to `sink`. Never throws. */
-export const preprocess = (text: string, file: string, sink: ErrorSink, opts: PreprocessOptions = {}): PreprocessResult => {
+/** A preprocessor over a top-level cfg text; pull tokens with `next()`. Errors go to `sink`; never throws. */
+export const preprocessor = (text: string, file: string, sink: ErrorSink, opts: PreprocessOptions = {}): Preprocessor => {
   const p = new Preprocessor(sink, opts);
-  const end = p.runFile(text, file);
-  return { tokens: p.out, files: p.files, defines: p.defines, end };
+  p.pushFile(text, file);
+  return p;
+};
+
+/** Preprocess a whole text to a token list (for tools and tests; the parser pulls tokens instead). */
+export const preprocess = (text: string, file: string, sink: ErrorSink, opts: PreprocessOptions = {}): PreprocessResult => {
+  const p = preprocessor(text, file, sink, opts);
+  const tokens: Token[] = [];
+  for (let t = p.next(); t.kind !== "eof"; t = p.next()) tokens.push(t);
+  return { tokens, files: p.files, defines: p.defines, end: p.next().pos };
 };

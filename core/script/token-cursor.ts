@@ -20,25 +20,45 @@ export const BLOCK_KEYWORDS: ReadonlySet<string> = new Set([
   "event_route",
 ]);
 
-/** The parser's position in the preprocessed token list, with error helpers. */
+/** Where the parser pulls tokens from (the preprocessor). After the end it keeps returning an eof token. */
+export interface TokenSource {
+  next(): Token;
+}
+
+/**
+ * The parser's position in the token stream, with a few tokens of look-ahead and error helpers.
+ * Tokens are pulled on demand, so only the syntax tree stays in memory, not the token list.
+ */
 export class TokenCursor {
+  /** How many tokens have been consumed (a position marker for "did the parser move?"). */
   k = 0;
   /** A missing '}' was already reported for the block being unwound (avoid one error per nesting level). */
   unclosedReported = false;
+  private readonly ahead: Token[] = [];
+  private last: Token | undefined;
 
   constructor(
-    readonly toks: readonly Token[],
-    readonly eof: Token,
+    private readonly source: TokenSource,
     readonly sink: ErrorSink,
   ) {}
 
   peek(offset = 0): Token {
-    return this.toks[this.k + offset] ?? this.eof;
+    while (this.ahead.length <= offset) this.ahead.push(this.source.next());
+    return this.ahead[offset]!;
+  }
+
+  /** The token consumed last. */
+  prev(): Token | undefined {
+    return this.last;
   }
 
   advance(): Token {
     const t = this.peek();
-    if (this.k < this.toks.length) this.k++;
+    if (t.kind !== "eof") {
+      this.ahead.shift();
+      this.last = t;
+      this.k++;
+    }
     return t;
   }
 
@@ -53,7 +73,7 @@ export class TokenCursor {
   }
 
   atEof(): boolean {
-    return this.k >= this.toks.length;
+    return this.peek().kind === "eof";
   }
 
   report(message: string, pos: Pos, hint?: string): void {
@@ -67,7 +87,7 @@ export class TokenCursor {
   }
 
   private nearBroken(): boolean {
-    return this.peek().broken === true || this.peek(1).broken === true || this.toks[this.k - 1]?.broken === true;
+    return this.peek().broken === true || this.peek(1).broken === true || this.last?.broken === true;
   }
 
   /** Consume operator `text` or fail with "expected 'text' <context>, found ...". */
@@ -79,25 +99,24 @@ export class TokenCursor {
 
   /** The position just after the previous token (where a missing ';' belongs). */
   endOfPrev(): Pos {
-    const p = this.toks[this.k - 1];
+    const p = this.last;
     if (p === undefined) return this.peek().pos;
     const len = p.kind === "str" ? p.text.length + 2 : p.text.length;
     if (p.kind === "str" && p.text.includes("\n")) return p.pos;
     return { file: p.pos.file, line: p.pos.line, column: p.pos.column + len };
   }
 
-  /** The token at `index` is the first on its line (or of its file). */
-  startsLine(index: number): boolean {
-    const t = this.toks[index];
-    const p = this.toks[index - 1];
-    if (t === undefined) return false;
+  /** The current token is the first on its line (or of its file). */
+  atLineStart(): boolean {
+    const t = this.peek();
+    const p = this.last;
     return p === undefined || p.pos.file !== t.pos.file || p.pos.line !== t.pos.line;
   }
 
   /** `keyword [` or `keyword {` with a route block keyword, at the start of a line. */
   atBlockStart(): boolean {
     const t = this.peek();
-    if (t.kind !== "id" || !BLOCK_KEYWORDS.has(t.text) || !this.startsLine(this.k)) return false;
+    if (t.kind !== "id" || !BLOCK_KEYWORDS.has(t.text) || !this.atLineStart()) return false;
     return this.atOp("[", 1) || this.atOp("{", 1);
   }
 }
