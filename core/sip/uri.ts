@@ -72,7 +72,7 @@ export const unescapeUri = (s: string): string | undefined => {
   try {
     return utf8.decode(u8);
   } catch {
-    return String.fromCharCode(...u8);
+    return Buffer.from(u8).toString("latin1");
   }
 };
 
