@@ -22,7 +22,7 @@ import {
   type GroupSpec,
   type ModuleDeclaration,
   type ModuleDoc,
-  type MODULE_MARK,
+  type DeclaredModule,
   type RpcMethod,
 } from "./define-module.ts";
 import type { ProcessInfo } from "./process-info.ts";
@@ -172,7 +172,7 @@ export const classModule = <
 >(
   Class: new (...args: never[]) => object,
   options: ClassModuleOptions<Name, Deps, P, PI>,
-): ModuleDeclaration<Name, Deps, P, never, PI> & { readonly [MODULE_MARK]: true } => {
+): DeclaredModule<Name, Deps, P, never, PI> => {
   const list = entries.get(Class) ?? [];
   // One instance per process (each worker thread imports this module afresh).
   let instance: Instance | undefined;

@@ -16,7 +16,7 @@ import type { Json, ScriptValue, TaskData } from "./values.ts";
  */
 export interface ModuleRef<Name extends string = string, Services = never> {
   readonly name: Name;
-  readonly _services?: (s: Services) => Services;
+  readonly _services?: () => Services;
 }
 
 export const moduleRef = <Name extends string>(name: Name) =>
@@ -181,7 +181,7 @@ export interface ModuleDoc {
 }
 
 /** Everything the declaration's functions, tasks, init and RPC may require. */
-type Needs<Deps extends readonly Dependency[], Own> = CoreServices | DepServices<Deps> | Own;
+type Needs<Deps extends readonly Dependency[], Own> = CoreServices | DepServices<Deps> | NoInfer<Own>;
 
 export interface ModuleDeclaration<
   Name extends string = string,
@@ -224,18 +224,25 @@ export interface ModuleDeclaration<
   ) => Effect.Effect<void, SipmodError, Scope.Scope | Needs<Deps, Own>>;
 }
 
+export const MODULE_MARK: unique symbol = Symbol.for("sipmod.module");
+
+/** What `defineModule` returns: the declaration, marked so the loader can recognise it. */
+export type DeclaredModule<
+  Name extends string = string,
+  Deps extends readonly Dependency[] = readonly Dependency[],
+  P = unknown,
+  Own = never,
+  PI = unknown,
+> = ModuleDeclaration<Name, Deps, P, Own, PI> & { readonly [MODULE_MARK]: true };
+
 /** A declaration with its types erased, as the loader handles it. */
 // The loader only calls members with values it got from the same declaration, so the
 // erased view is sound; `never` in contravariant positions accepts every concrete module.
-export type AnyModule = ModuleDeclaration<string, readonly Dependency[], never, unknown, unknown> & {
-  readonly [MODULE_MARK]: true;
-};
-
-export const MODULE_MARK: unique symbol = Symbol.for("sipmod.module");
+export type AnyModule = DeclaredModule<string, readonly Dependency[], never, unknown, unknown>;
 
 /**
  * Declare a module: the single source of truth for its functions, params, pvs, groups, RPC and
- * lifecycle. The README is generated from it (`npm run docs`).
+ * lifecycle. The README is generated from it (`sipmod docs`).
  */
 export const defineModule = <
   const Name extends string,
@@ -245,19 +252,19 @@ export const defineModule = <
   PI = unknown,
 >(
   decl: ModuleDeclaration<Name, Deps, P, Own, PI>,
-): ModuleDeclaration<Name, Deps, P, Own, PI> & { readonly [MODULE_MARK]: true } =>
-  Object.assign(Object.create(null) as object, decl, { [MODULE_MARK]: true as const }) as ModuleDeclaration<
+): DeclaredModule<Name, Deps, P, Own, PI> =>
+  Object.assign(Object.create(null) as object, decl, { [MODULE_MARK]: true as const }) as DeclaredModule<
     Name,
     Deps,
     P,
     Own,
     PI
-  > & { readonly [MODULE_MARK]: true };
+  >;
 
 export const isModule = (x: unknown): x is AnyModule =>
   typeof x === "object" && x !== null && (x as { [MODULE_MARK]?: unknown })[MODULE_MARK] === true;
 
 /** The erased view of a declared module. */
 export const erase = <Name extends string, Deps extends readonly Dependency[], P, Own, PI>(
-  m: ModuleDeclaration<Name, Deps, P, Own, PI> & { readonly [MODULE_MARK]: true },
+  m: DeclaredModule<Name, Deps, P, Own, PI>,
 ): AnyModule => m as unknown as AnyModule;

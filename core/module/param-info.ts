@@ -1,4 +1,4 @@
-import { Option, Schema, SchemaAST } from "effect";
+import { Option, type Schema, SchemaAST } from "effect";
 import type { AnyModule } from "./define-module.ts";
 
 /** A module parameter as documentation and `sipmod modules` show it. */
@@ -34,14 +34,27 @@ const typeLabel = (ast: SchemaAST.AST): string => {
   }
 };
 
+/**
+ * Defaults of a Struct's properties, read from the AST: `optionalWith(..., { default })` is a
+ * property transformation whose decode turns "missing" into the default.
+ */
+const defaultsOf = (ast: SchemaAST.AST): Record<string, unknown> => {
+  const out: Record<string, unknown> = {};
+  if (ast._tag !== "Transformation" || ast.transformation._tag !== "TypeLiteralTransformation") return out;
+  for (const t of ast.transformation.propertySignatureTransformations) {
+    const d = t.decode(Option.none());
+    if (Option.isSome(d)) out[String(t.to)] = d.value;
+  }
+  return out;
+};
+
 /** The parameters a module declares, with type, default and description, from its Schema. */
 export const paramInfo = (m: AnyModule): readonly ParamInfo[] => {
   const schema = m.params as Schema.Schema<unknown, unknown> | undefined;
   if (schema === undefined) return [];
   const typeSide = SchemaAST.typeAST(schema.ast);
   if (typeSide._tag !== "TypeLiteral") return [];
-  const defaults = Schema.decodeUnknownEither(schema)({});
-  const defObj = defaults._tag === "Right" ? (defaults.right as Record<string, unknown>) : {};
+  const defObj = defaultsOf(schema.ast);
   return typeSide.propertySignatures.map((p) => {
     const name = String(p.name);
     const descAnn = SchemaAST.getDescriptionAnnotation(p);
