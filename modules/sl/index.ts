@@ -1,0 +1,53 @@
+import { Effect } from "effect";
+import { defineModule, fn } from "../../core/module/define-module.ts";
+import { CORE_MAJOR } from "../../core/version.ts";
+import { sendStatelessReply } from "./send-stateless.ts";
+import { slStats } from "./stats.ts";
+
+const codeReason = [
+  { name: "code", kind: "int-pv", doc: "Status code, 100 to 699." },
+  { name: "reason", kind: "string-pv", doc: "Reason phrase." },
+] as const;
+
+/**
+ * sl: stateless replies. send_reply() becomes stateful when a transaction exists (tm marks the
+ * message context); without tm it is sl_send_reply().
+ */
+export default defineModule({
+  name: "sl",
+  version: "0.1.0",
+  core: CORE_MAJOR,
+  doc: {
+    overview:
+      "Stateless replies: answer a SIP request without keeping any state. The To tag of a stateless reply is " +
+      "derived from the request (Call-ID, From tag, Via branch), so a retransmitted request gets the same reply. " +
+      "`send_reply()` replies statefully through tm when the request has a transaction, and statelessly otherwise.",
+  },
+  functions: [
+    fn({
+      name: "sl_send_reply",
+      params: codeReason,
+      routes: ["request"],
+      doc: "Send a stateless reply with the given code and reason phrase to the request being processed.",
+      returns: "Returns 1 (true) when the reply was sent, -1 (false) otherwise (ACK, a code outside 100..699, a send error).",
+      run: (ctx, [code, reason]) => sendStatelessReply(ctx, code, reason),
+    }),
+    fn({
+      name: "send_reply",
+      params: codeReason,
+      routes: ["request", "onreply", "failure"],
+      doc:
+        "Send a reply: stateful through tm when the request has a transaction, stateless otherwise. Use it in " +
+        "routes that may run with or without a transaction.",
+      returns: "Returns 1 (true) when the reply was sent, -1 (false) otherwise.",
+      run: (ctx, [code, reason]) => sendStatelessReply(ctx, code, reason),
+    }),
+  ],
+  rpc: [
+    {
+      name: "sl.stats",
+      doc: "Stateless replies sent by this process, by class.",
+      run: () => Effect.sync(() => slStats.snapshot()),
+    },
+  ],
+});
