@@ -87,3 +87,12 @@ export const memoryKiB = (pids: readonly number[]): { rss: number; pss: number }
   }
   return { rss, pss };
 };
+
+/** Busy and total jiffies of the whole machine (all CPUs) from /proc/stat. */
+export const machineJiffies = (): { busy: number; total: number } => {
+  const first = readFileSync("/proc/stat", "latin1").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal ...
+  const idle = (first[3] ?? 0) + (first[4] ?? 0);
+  const total = first.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { busy: total - idle, total };
+};

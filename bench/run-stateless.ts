@@ -14,6 +14,11 @@
  *     --seconds 5                            length of each step
  *     --per-sipp 20000                       most calls/s one SIPp process is asked for
  *     --sipp-buffer 4194304                  SIPp socket buffers (-buff_size), bytes
+ *     --nice 0                               run the servers and SIPp under `nice -n N` (root may use
+ *                                            a negative N to keep other work on the machine from
+ *                                            taking their CPU; every target gets the same)
+ *     --retries 1                            run a failing step again this many times before
+ *                                            calling it failed (other work on a shared machine)
  *     --kamailio 1,2                         Kamailio children counts to run ("" for none)
  *     --floor node[,bun,deno]                raw node:dgram responder runtimes ("" for none)
  *     --transport node[,bun,deno]            core/transport + core/sip responder (no routing) ("" for none)
@@ -29,7 +34,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { udpKernelDrops } from "../core/transport/udp-kernel-drops.ts";
-import { cpuTicks, memoryKiB, processTree, ticksPerSecond } from "./proc-sample.ts";
+import { cpuTicks, machineJiffies, memoryKiB, processTree, ticksPerSecond } from "./proc-sample.ts";
 import { runSippStep, type SippTotals } from "./sipp-run.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -44,6 +49,8 @@ interface Options {
   seconds: number;
   perSipp: number;
   sippBuffer: number;
+  retries: number;
+  nice: number;
   kamailio: number[];
   floor: string[];
   transport: string[];
@@ -57,6 +64,8 @@ const parseArgs = (argv: readonly string[]): Options => {
     seconds: 5,
     perSipp: 20000,
     sippBuffer: 4 * 1024 * 1024,
+    retries: 1,
+    nice: 0,
     kamailio: [1, 2],
     floor: ["node"],
     transport: [],
@@ -75,6 +84,8 @@ const parseArgs = (argv: readonly string[]): Options => {
     else if (a === "--seconds") o.seconds = Number(v());
     else if (a === "--per-sipp") o.perSipp = Number(v());
     else if (a === "--sipp-buffer") o.sippBuffer = Number(v());
+    else if (a === "--retries") o.retries = Number(v());
+    else if (a === "--nice") o.nice = Number(v());
     else if (a === "--kamailio") o.kamailio = list(v()).map(Number);
     else if (a === "--floor") o.floor = list(v());
     else if (a === "--transport") o.transport = list(v());
@@ -209,6 +220,10 @@ interface StepResult {
   /** Datagrams the kernel dropped on the server's socket / on the SIPp sockets during the step. */
   readonly serverDrops: number | undefined;
   readonly sippDrops: number | undefined;
+  /** Whole machine CPU busy during the step, percent of one core (2 cores = 200%). */
+  readonly machinePercent: number;
+  /** Which attempt this was (0 = first). */
+  readonly attempt: number;
   readonly sipp: SippTotals;
 }
 
@@ -251,6 +266,66 @@ const stopTree = async (p: ChildProcess): Promise<void> => {
   }
 };
 
+/** One SIPp step against the running server, with CPU, memory, drops and machine load. */
+const measureStep = async (
+  o: Options,
+  pid: number,
+  port: number,
+  dir: string,
+  rate: number,
+  attempt: number,
+): Promise<StepResult> => {
+  const n = Math.ceil(rate / o.perSipp);
+  const ports: number[] = [];
+  for (let i = 0; i < n; i++) ports.push(await freeUdpPort());
+  const tree = processTree(pid);
+  const t0 = cpuTicks(tree);
+  const m0 = machineJiffies();
+  const w0 = performance.now();
+  let peak = { rss: 0, pss: 0 };
+  const drops0 = udpKernelDrops("127.0.0.1", port, 4);
+  const sippDrops = new Map<number, number>();
+  const sampler = setInterval(() => {
+    const m = memoryKiB(processTree(pid));
+    if (m.pss > peak.pss) peak = m;
+    for (const p of ports) {
+      const d = udpKernelDrops("127.0.0.1", p, 4);
+      if (d !== undefined) sippDrops.set(p, Math.max(d, sippDrops.get(p) ?? 0));
+    }
+  }, 250);
+  const sipp = await runSippStep({ scenario: SCENARIO, serverPort: port, localPorts: ports, rate, seconds: o.seconds, workDir: dir, tag: `r${rate}`, sippBuffer: o.sippBuffer, nice: o.nice });
+  clearInterval(sampler);
+  const drops1 = udpKernelDrops("127.0.0.1", port, 4);
+  const wall = (performance.now() - w0) / 1000;
+  const cpu = ((cpuTicks(processTree(pid)) - t0) / ticksPerSecond() / wall) * 100;
+  const m1 = machineJiffies();
+  const machine = m1.total > m0.total ? ((m1.busy - m0.busy) / (m1.total - m0.total)) * 100 * cpus().length : 0;
+  const end = memoryKiB(processTree(pid));
+  if (end.pss > peak.pss) peak = end;
+  const j = judge(rate, sipp);
+  const r: StepResult = {
+    rate,
+    pass: j.pass,
+    why: j.why,
+    achieved: Math.round(sipp.callRate),
+    cpuPercent: Math.round(cpu),
+    pssMiB: Math.round((peak.pss / 1024) * 10) / 10,
+    rssMiB: Math.round((peak.rss / 1024) * 10) / 10,
+    serverDrops: drops0 !== undefined && drops1 !== undefined ? drops1 - drops0 : undefined,
+    sippDrops: sippDrops.size > 0 ? [...sippDrops.values()].reduce((a, b) => a + b, 0) : undefined,
+    machinePercent: Math.round(machine),
+    attempt,
+    sipp,
+  };
+  process.stderr.write(
+    `   ${String(rate).padStart(6)}/s x${n} sipp: ${j.pass ? "PASS" : "FAIL"} (${j.why}) achieved ${r.achieved}/s ` +
+      `ok ${sipp.successful}/${sipp.created} cpu ${r.cpuPercent}% pss ${r.pssMiB} MiB rss ${r.rssMiB} MiB ` +
+      `kernel drops server ${r.serverDrops ?? "?"} sipp ${r.sippDrops ?? "?"} machine ${r.machinePercent}%` +
+      `${attempt > 0 ? ` (retry ${attempt})` : ""}\n`,
+  );
+  return r;
+};
+
 const runTarget = async (target: Target, o: Options, work: string): Promise<TargetResult> => {
   const port = await freeUdpPort();
   const dir = mkdtempSync(join(work, "srv-"));
@@ -258,7 +333,8 @@ const runTarget = async (target: Target, o: Options, work: string): Promise<Targ
   const logFile = join(dir, "server.log");
   const log = openSync(logFile, "w");
   process.stderr.write(`\n== ${target.label}: ${command}\n`);
-  const proc = spawn("sh", ["-c", `exec ${command}`], { cwd: ROOT, stdio: ["ignore", log, log] });
+  const niced = o.nice !== 0 ? `nice -n ${o.nice} ${command}` : command;
+  const proc = spawn("sh", ["-c", `exec ${niced}`], { cwd: ROOT, stdio: ["ignore", log, log] });
   const fail = async (error: string): Promise<TargetResult> => {
     await stopTree(proc);
     process.stderr.write(`   ${error}\n${readFileSync(logFile, "utf8").slice(-2000)}\n`);
@@ -270,58 +346,21 @@ const runTarget = async (target: Target, o: Options, work: string): Promise<Targ
   // Warm-up (JIT, buffers): two seconds at the lowest rate, not judged.
   const lowest = Math.min(...o.rates);
   const warmPorts = [await freeUdpPort()];
-  await runSippStep({ scenario: SCENARIO, serverPort: port, localPorts: warmPorts, rate: lowest, seconds: 2, workDir: dir, tag: "warm", sippBuffer: o.sippBuffer });
+  await runSippStep({ scenario: SCENARIO, serverPort: port, localPorts: warmPorts, rate: lowest, seconds: 2, workDir: dir, tag: "warm", sippBuffer: o.sippBuffer, nice: o.nice });
   await sleep(500);
 
   const steps: StepResult[] = [];
   let best: StepResult | undefined;
   for (const rate of [...o.rates].sort((a, b) => a - b)) {
-    const n = Math.ceil(rate / o.perSipp);
-    const ports: number[] = [];
-    for (let i = 0; i < n; i++) ports.push(await freeUdpPort());
-    const tree = processTree(pid);
-    const t0 = cpuTicks(tree);
-    const w0 = performance.now();
-    let peak = { rss: 0, pss: 0 };
-    const drops0 = udpKernelDrops("127.0.0.1", port, 4);
-    const sippDrops = new Map<number, number>();
-    const sampler = setInterval(() => {
-      const m = memoryKiB(processTree(pid));
-      if (m.pss > peak.pss) peak = m;
-      for (const p of ports) {
-        const d = udpKernelDrops("127.0.0.1", p, 4);
-        if (d !== undefined) sippDrops.set(p, Math.max(d, sippDrops.get(p) ?? 0));
-      }
-    }, 250);
-    const sipp = await runSippStep({ scenario: SCENARIO, serverPort: port, localPorts: ports, rate, seconds: o.seconds, workDir: dir, tag: `r${rate}`, sippBuffer: o.sippBuffer });
-    clearInterval(sampler);
-    const drops1 = udpKernelDrops("127.0.0.1", port, 4);
-    const wall = (performance.now() - w0) / 1000;
-    const cpu = ((cpuTicks(processTree(pid)) - t0) / ticksPerSecond() / wall) * 100;
-    const end = memoryKiB(processTree(pid));
-    if (end.pss > peak.pss) peak = end;
-    const j = judge(rate, sipp);
-    const r: StepResult = {
-      rate,
-      pass: j.pass,
-      why: j.why,
-      achieved: Math.round(sipp.callRate),
-      cpuPercent: Math.round(cpu),
-      pssMiB: Math.round((peak.pss / 1024) * 10) / 10,
-      rssMiB: Math.round((peak.rss / 1024) * 10) / 10,
-      serverDrops: drops0 !== undefined && drops1 !== undefined ? drops1 - drops0 : undefined,
-      sippDrops: sippDrops.size > 0 ? [...sippDrops.values()].reduce((a, b) => a + b, 0) : undefined,
-      sipp,
-    };
-    steps.push(r);
-    process.stderr.write(
-      `   ${String(rate).padStart(6)}/s x${n} sipp: ${j.pass ? "PASS" : "FAIL"} (${j.why}) achieved ${r.achieved}/s ` +
-        `ok ${sipp.successful}/${sipp.created} cpu ${r.cpuPercent}% pss ${r.pssMiB} MiB rss ${r.rssMiB} MiB ` +
-        `kernel drops server ${r.serverDrops ?? "?"} sipp ${r.sippDrops ?? "?"} load ${loadavg()[0]!.toFixed(2)}\n`,
-    );
-    if (!j.pass) break;
+    let r: StepResult | undefined;
+    for (let attempt = 0; attempt <= o.retries; attempt++) {
+      r = await measureStep(o, pid, port, dir, rate, attempt);
+      steps.push(r);
+      await sleep(1000);
+      if (r.pass) break;
+    }
+    if (r === undefined || !r.pass) break;
     best = r;
-    await sleep(1000);
   }
   await stopTree(proc);
   return { label: target.label, version: target.versionText, command, steps, best, idlePssMiB: Math.round((idle.pss / 1024) * 10) / 10 };
@@ -346,7 +385,8 @@ const main = async () => {
   const kam2 = results.find((r) => r.label === "Kamailio children=2")?.best?.rate;
   const ratio = (x: number | undefined, k: number | undefined) => (x !== undefined && k ? (x / k).toFixed(2) : "-");
   const lines = [
-    `Stateless OPTIONS -> 200, SIPp 3.6.1 UAC on 127.0.0.1, ${o.seconds} s per step, ${stamp}`,
+    `Stateless OPTIONS -> 200, SIPp 3.6.1 UAC on 127.0.0.1, ${o.seconds} s per step, ${stamp}` +
+      (o.nice !== 0 ? `, servers and SIPp at nice ${o.nice}` : ""),
     `${cpus().length} cores, load average ${load0.toFixed(2)} at start, ${loadavg()[0]!.toFixed(2)} at end` +
       (load0 > 0.5 ? " (other work was running: figures are pessimistic)" : ""),
     "",
@@ -355,7 +395,8 @@ const main = async () => {
   ];
   for (const r of results) {
     const b = r.best;
-    const failStep = r.steps.find((s) => !s.pass);
+    const lastStep = r.steps[r.steps.length - 1];
+    const failStep = lastStep !== undefined && !lastStep.pass ? lastStep : undefined;
     lines.push(
       `| ${r.label} | ${r.version} | ${b ? `${b.rate}/s` : r.error ?? "none"} | ${b ? `${b.cpuPercent}%` : "-"} | ` +
         `${r.idlePssMiB} -> ${b ? b.pssMiB : "-"} MiB | ${failStep ? `${failStep.rate}/s: ${failStep.why} (${failStep.serverDrops ?? "?"}/${failStep.sippDrops ?? "?"})` : "none (ladder top)"} | ` +

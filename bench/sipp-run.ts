@@ -35,6 +35,8 @@ export interface SippStep {
   readonly tag: string;
   /** SIPp socket buffer size (-buff_size), bytes. */
   readonly sippBuffer: number;
+  /** Scheduling priority for SIPp (`nice -n`), 0 = unchanged. */
+  readonly nice: number;
 }
 
 const lastStats = (file: string): Map<string, string> => {
@@ -76,7 +78,8 @@ export const runSippStep = async (step: SippStep): Promise<SippTotals> => {
       "-trace_stat", "-stf", stf, "-fd", "1",
     ];
     return new Promise<{ code: number | null; stf: string }>((resolve) => {
-      const p = spawn("sipp", args, { cwd: step.workDir, stdio: ["ignore", "ignore", "pipe"] });
+      const [cmd, argv] = step.nice !== 0 ? ["nice", ["-n", String(step.nice), "sipp", ...args]] : ["sipp", args];
+      const p = spawn(cmd, argv, { cwd: step.workDir, stdio: ["ignore", "ignore", "pipe"] });
       let err = "";
       p.stderr.on("data", (d: Buffer) => {
         if (err.length < 4000) err += d.toString();
