@@ -67,6 +67,13 @@ describe("statement errors, with line:column", () => {
       "bad.cfg:5:16 SM_CFG_SYNTAX unexpected 'bar' after 'foo'",
     ]);
   });
+  test("a string missing its closing quote that pairs with a later quote: the error points at where it starts", () => {
+    const r = parseCfgSource('request_route {\n  sl_send_reply("483","Too Many Hops);\n  exit;\n  if (is_method("OPTIONS")) { exit; }\n}\n', FILE);
+    const first = r.errors[0]!;
+    assert.deepEqual(first.pos, { file: FILE, line: 2, column: 23 });
+    assert.equal(first.message, "expected ',' or ')' in the arguments of sl_send_reply(), found 'OPTIONS' (after a string that starts here and runs over 3 lines)");
+    assert.match(first.hint ?? "", /closing quote/);
+  });
   test("unterminated comment", () => {
     assert.deepEqual(errorsOf("children=1\n  /* no end\nchildren=2\n"), ["bad.cfg:2:3 SM_CFG_SYNTAX unterminated comment: '/*' without '*/'"]);
   });
@@ -222,6 +229,26 @@ describe("include errors", () => {
     const r = Effect.runSync(Effect.either(parseCfgFile(fixture("no-such-file.cfg"))));
     assert.ok(Either.isLeft(r));
     if (Either.isLeft(r)) assert.equal(r.left.errors[0]!.code, "SM_MANIFEST_NOT_FOUND");
+  });
+});
+
+describe("robustness", () => {
+  test("absurdly deep nesting is an error, not a crash", () => {
+    const deep = `request_route { $var(x) = ${"(".repeat(20000)}1${")".repeat(20000)}; }\nroute[OK] { exit; }\nroute[BAD] { foo bar; }`;
+    const errs = errorsOf(deep);
+    assert.equal(errs[0], "bad.cfg:1:1 SM_CFG_SYNTAX nesting too deep in request_route: the parser ran out of stack");
+    assert.equal(errs.at(-1), "bad.cfg:3:18 SM_CFG_SYNTAX unexpected 'bar' after 'foo'");
+  });
+  test("garbage input gives errors, never an exception", () => {
+    let seed = 7;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const alphabet = 'ab$(){}[];,:="\'#!/*\n \t0123456789+-<>|&^~.@\\';
+    for (let n = 0; n < 300; n++) {
+      let text = "";
+      for (let i = 0; i < 200; i++) text += alphabet[Math.floor(rnd() * alphabet.length)];
+      const r = parseCfgSource(text, "fuzz.cfg", { readFile: () => ({ ok: false, missing: true, reason: "ENOENT" }) });
+      for (const e of r.errors) assert.ok(e.pos?.line !== undefined && e.pos.column !== undefined && e.message.length > 0);
+    }
   });
 });
 

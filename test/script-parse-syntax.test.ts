@@ -521,6 +521,18 @@ request_route { exit; # trailing
   });
 });
 
+describe("input encodings", () => {
+  test("CRLF line ends, a byte order mark, an empty file", () => {
+    const cfg = parseOk('\ufeff#!define X 1\r\nchildren=X\r\nrequest_route {\r\n  xlog("a\\\r\nb");\r\n  exit;\r\n}\r\n');
+    assert.deepEqual(cfg.globals[0]!.pos, { file: FILE, line: 2, column: 1 });
+    const [x, e] = cfg.blocks[0]!.body as [Stmt, Stmt];
+    assert.ok(x.kind === "call" && x.args[0]!.kind === "str" && x.args[0]!.value === "ab");
+    assert.deepEqual(e.pos, { file: FILE, line: 6, column: 3 });
+    const empty = parseOk("");
+    assert.deepEqual([empty.globals.length, empty.blocks.length], [0, 0]);
+  });
+});
+
 describe("Effect API", () => {
   test("parseCfgText succeeds with the tree and fails with all errors", () => {
     const ok = Effect.runSync(Effect.either(parseCfgText("children=2\nrequest_route { exit; }\n", FILE)));

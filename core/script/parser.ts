@@ -146,7 +146,10 @@ export const parseProgram = (source: TokenSource, sink: ErrorSink): ParsedProgra
       else if (c.atOp("[", 1) || c.atOp("{", 1) || BLOCKS.has(t.text)) blocks.push(parseBlock(c));
       else c.fail(`unexpected ${describe(t)} at the top level`, t.pos, topHint);
     } catch (e) {
-      if (!isSync(e)) throw e;
+      if (e instanceof RangeError) {
+        // the JavaScript stack ran out: thousands of nested parentheses or blocks
+        c.report(`nesting too deep in ${t.kind === "id" ? t.text : "this statement"}: the parser ran out of stack`, t.pos, "Split the deeply nested expression or blocks.");
+      } else if (!isSync(e)) throw e;
       syncTop(c, start);
     }
   }

@@ -77,7 +77,24 @@ export class TokenCursor {
   }
 
   report(message: string, pos: Pos, hint?: string): void {
-    if (!this.nearBroken()) report(this.sink, cfgError("SM_CFG_SYNTAX", message, pos, hint));
+    if (this.nearBroken(pos)) return;
+    const p = this.last;
+    if (p?.kind === "str" && p.text.includes("\n")) {
+      // strings may span lines, so a missing closing quote pairs with the next quote further down:
+      // the error shows up after that string; point at where it starts
+      const lines = p.text.split("\n").length;
+      report(
+        this.sink,
+        cfgError(
+          "SM_CFG_SYNTAX",
+          `${message} (after a string that starts here and runs over ${lines} lines)`,
+          p.pos,
+          "Is the closing quote of this string missing? Strings may span lines, so a missing quote pairs with the next one further down.",
+        ),
+      );
+      return;
+    }
+    report(this.sink, cfgError("SM_CFG_SYNTAX", message, pos, hint));
   }
 
   /** Report (unless the error follows a token the lexer already complained about) and unwind to a sync point. */
@@ -86,8 +103,14 @@ export class TokenCursor {
     throw SYNC;
   }
 
-  private nearBroken(): boolean {
-    return this.peek().broken === true || this.peek(1).broken === true || this.last?.broken === true;
+  /** The error is about, or right after, a token the lexer already reported. */
+  private nearBroken(pos: Pos): boolean {
+    const n = this.peek(1);
+    return (
+      this.last?.broken === true ||
+      this.peek().broken === true ||
+      (n.broken === true && n.pos.line === pos.line && n.pos.column === pos.column && n.pos.file === pos.file)
+    );
   }
 
   /** Consume operator `text` or fail with "expected 'text' <context>, found ...". */
