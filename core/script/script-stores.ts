@@ -1,0 +1,180 @@
+import type { ScriptValue } from "../module/values.ts";
+
+/**
+ * Where the script's variables live.
+ * - `VarStore` (`$var(x)`): private to one process (thread), kept across the messages that process
+ *   handles, default int 0, never undefined. One per engine.
+ * - `AvpStore` (`$avp(x)`): per message context (later per transaction); each name holds a stack
+ *   of values, the newest on top; assignment adds a value, `$null` removes the top one.
+ * - `XavpStore` (`$xavp(root=>field)`): per message context; each root name holds a list of items
+ *   (newest first), an item is either a plain value or a set of fields, each field a stack of values.
+ */
+
+export class VarStore {
+  private readonly m = new Map<string, ScriptValue>();
+
+  get(name: string): ScriptValue {
+    const v = this.m.get(name);
+    return v === undefined ? 0 : v;
+  }
+
+  /** `$null` resets the variable to int 0, as Kamailio does. */
+  set(name: string, v: ScriptValue): void {
+    this.m.set(name, v === null ? 0 : v);
+  }
+
+  get size(): number {
+    return this.m.size;
+  }
+}
+
+/** Index into a stack: 0 the newest, -1 the oldest; "all" for `[*]`. */
+export type StackIndex = number | "all";
+
+export class AvpStore {
+  /** Values per name, oldest first (the newest is the last element). */
+  private readonly m = new Map<string, ScriptValue[]>();
+
+  /** The value at `index` (0 = newest, negative from the oldest); "all" joins every value with ", " (newest first). */
+  get(name: string, index: StackIndex = 0): ScriptValue {
+    const s = this.m.get(name);
+    if (s === undefined || s.length === 0) return null;
+    if (index === "all") {
+      let out = "";
+      for (let i = s.length - 1; i >= 0; i--) out += (i === s.length - 1 ? "" : ", ") + String(s[i]);
+      return out;
+    }
+    const k = index >= 0 ? s.length - 1 - index : -index - 1;
+    return k >= 0 && k < s.length ? s[k]! : null;
+  }
+
+  /** Add a value on top. */
+  push(name: string, v: string | number): void {
+    const s = this.m.get(name);
+    if (s === undefined) this.m.set(name, [v]);
+    else s.push(v);
+  }
+
+  /** Replace the value at `index` (0 = newest); false when there is none. */
+  replace(name: string, index: number, v: string | number): boolean {
+    const s = this.m.get(name);
+    if (s === undefined) return false;
+    const k = index >= 0 ? s.length - 1 - index : -index - 1;
+    if (k < 0 || k >= s.length) return false;
+    s[k] = v;
+    return true;
+  }
+
+  /** Remove the value at `index` (0 = newest), or all values. */
+  remove(name: string, index: StackIndex = 0): void {
+    const s = this.m.get(name);
+    if (s === undefined) return;
+    if (index === "all") {
+      this.m.delete(name);
+      return;
+    }
+    const k = index >= 0 ? s.length - 1 - index : -index - 1;
+    if (k >= 0 && k < s.length) s.splice(k, 1);
+    if (s.length === 0) this.m.delete(name);
+  }
+
+  count(name: string): number {
+    return this.m.get(name)?.length ?? 0;
+  }
+
+  names(): IterableIterator<string> {
+    return this.m.keys();
+  }
+}
+
+/** One item of an xavp list: a plain value or fields (each a stack, newest first). */
+export interface XavpItem {
+  value: ScriptValue;
+  readonly fields: Map<string, ScriptValue[]>;
+}
+
+export class XavpStore {
+  /** Items per root name, newest first. */
+  private readonly m = new Map<string, XavpItem[]>();
+
+  private item(root: string, index: number): XavpItem | undefined {
+    const list = this.m.get(root);
+    if (list === undefined) return undefined;
+    const k = index >= 0 ? index : list.length + index;
+    return list[k];
+  }
+
+  /** `$xavp(root[i])`: the plain value of item i (undefined for an item with fields). */
+  getRoot(root: string, index = 0): ScriptValue {
+    return this.item(root, index)?.value ?? null;
+  }
+
+  /** `$xavp(root[i]=>field[j])`. */
+  getField(root: string, index: number, field: string, fieldIndex: number): ScriptValue {
+    const it = this.item(root, index);
+    const s = it?.fields.get(field);
+    if (s === undefined) return null;
+    const k = fieldIndex >= 0 ? fieldIndex : s.length + fieldIndex;
+    return s[k] ?? null;
+  }
+
+  /** `$xavp(root) = v`: a new item with a plain value, put first. */
+  addRoot(root: string, v: string | number): void {
+    this.list(root).unshift({ value: v, fields: new Map() });
+  }
+
+  /** `$xavp(root=>field) = v`: a new item holding only this field, put first. */
+  addItemWithField(root: string, field: string, v: string | number): void {
+    this.list(root).unshift({ value: null, fields: new Map([[field, [v]]]) });
+  }
+
+  /** `$xavp(root[i]=>field) = v`: add the value on top of the field in item i; false when there is no item i. */
+  addField(root: string, index: number, field: string, v: string | number): boolean {
+    const it = this.item(root, index);
+    if (it === undefined) return false;
+    const s = it.fields.get(field);
+    if (s === undefined) it.fields.set(field, [v]);
+    else s.unshift(v);
+    return true;
+  }
+
+  /** Remove item i (or all items of the root). */
+  removeRoot(root: string, index: number | "all"): void {
+    const list = this.m.get(root);
+    if (list === undefined) return;
+    if (index === "all") {
+      this.m.delete(root);
+      return;
+    }
+    const k = index >= 0 ? index : list.length + index;
+    if (k >= 0 && k < list.length) list.splice(k, 1);
+    if (list.length === 0) this.m.delete(root);
+  }
+
+  /** Remove a field (one value of it, or all) in item i. */
+  removeField(root: string, index: number, field: string, fieldIndex: number | "all"): void {
+    const it = this.item(root, index);
+    const s = it?.fields.get(field);
+    if (it === undefined || s === undefined) return;
+    if (fieldIndex === "all") {
+      it.fields.delete(field);
+      return;
+    }
+    const k = fieldIndex >= 0 ? fieldIndex : s.length + fieldIndex;
+    if (k >= 0 && k < s.length) s.splice(k, 1);
+    if (s.length === 0) it.fields.delete(field);
+  }
+
+  count(root: string): number {
+    return this.m.get(root)?.length ?? 0;
+  }
+
+  private list(root: string): XavpItem[] {
+    let l = this.m.get(root);
+    if (l === undefined) {
+      l = [];
+      this.m.set(root, l);
+    }
+    return l;
+  }
+}

@@ -1,0 +1,52 @@
+import { Effect, Schema } from "effect";
+import { sipmodError } from "../../core/errors.ts";
+import { defineModule } from "../../core/module/define-module.ts";
+import { CORE_MAJOR } from "../../core/version.ts";
+import { messagePvs } from "./pv-message.ts";
+import { scriptPvs } from "./pv-script.ts";
+import { parseShvset, shvStore } from "./shv-store.ts";
+import { timePvs } from "./pv-time.ts";
+
+const PvParams = Schema.Struct({
+  shvset: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }).annotations({
+    description: 'Initial value of a shared variable: "name=i:<integer>" or "name=s:<text>"; repeat for more.',
+  }),
+});
+
+/** Apply the shvset lines (every process, so that each thread's store starts with them). */
+const applyShvset = (lines: readonly string[]) =>
+  Effect.forEach(lines, (line) => {
+    const r = parseShvset(line);
+    if ("error" in r)
+      return Effect.fail(
+        sipmodError("SM_PARAM_INVALID", r.error, { module: "pv", hint: 'Write modparam("pv", "shvset", "name=i:1") or "name=s:text".' }),
+      );
+    return Effect.sync(() => shvStore().set(r.name, r.value));
+  }).pipe(Effect.asVoid);
+
+/**
+ * pv: the pseudo-variables of the message ($ru, $rU, $fu, $hdr(X) ...), of the script ($var,
+ * $avp, $xavp, $shv, $rc) and of time ($Tf, $TV(s) ...).
+ */
+export default defineModule({
+  name: "pv",
+  version: "0.1.0",
+  core: CORE_MAJOR,
+  doc: {
+    overview:
+      "Pseudo-variables: read parts of the message being routed ($ru, $rU, $rd, $fu, $tu, $ci, $hdr(Name), $si ...), " +
+      "keep values in script variables ($var per process, $avp and $xavp per message, $shv shared) and read the time. " +
+      "$ru, $rU, $rd, $rp, $du, $var, $avp, $xavp and $shv can be assigned.",
+    params: {
+      shvset: { doc: "Initial value of a shared variable; the parameter can be given several times.", example: '"maxcalls=i:10"' },
+    },
+    differences: [
+      "Until the server installs a store shared by its worker threads, $shv values are per thread.",
+      "$pp is the process id, which every worker thread of the server shares.",
+      "An index written $(name(inner)[i]) is accepted for $avp, $hdr and $xavp fields.",
+    ],
+  },
+  params: PvParams,
+  pvs: [...messagePvs, ...scriptPvs, ...timePvs],
+  childInit: (p) => applyShvset(p.shvset),
+});

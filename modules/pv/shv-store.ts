@@ -1,0 +1,53 @@
+import type { ScriptValue } from "../../core/module/values.ts";
+
+/**
+ * Where `$shv(name)` values live. Kamailio keeps them in shared memory, so every process sees the
+ * same value at once. The store is an interface so that the server can install one shared by all
+ * its worker threads (`setShvStore`); until it does, each thread has its own in-process store
+ * (values set in one worker are not seen by another). A value never set reads as int 0.
+ */
+export interface ShvStore {
+  get(name: string): ScriptValue;
+  /** `$null` stores int 0, as Kamailio does. */
+  set(name: string, value: ScriptValue): void;
+}
+
+/** In-process store: one Map per thread. */
+export class LocalShvStore implements ShvStore {
+  private readonly m = new Map<string, string | number>();
+
+  get(name: string): ScriptValue {
+    return this.m.get(name) ?? 0;
+  }
+
+  set(name: string, value: ScriptValue): void {
+    this.m.set(name, value === null ? 0 : value);
+  }
+}
+
+let current: ShvStore = new LocalShvStore();
+
+/** The store $shv uses in this thread. */
+export const shvStore = (): ShvStore => current;
+
+/** Install the store (a cross-thread one) for this thread; returns the previous one. */
+export const setShvStore = (s: ShvStore): ShvStore => {
+  const prev = current;
+  current = s;
+  return prev;
+};
+
+/** A `modparam("pv", "shvset", "name=i:1")` / `"name=s:text"` line. */
+export interface ShvInit {
+  readonly name: string;
+  readonly value: string | number;
+}
+
+export const parseShvset = (text: string): ShvInit | { readonly error: string } => {
+  const m = /^\s*([^=\s]+)\s*=\s*([is]):(.*)$/s.exec(text);
+  if (m === null) return { error: `shvset "${text}": write name=i:<integer> or name=s:<text>` };
+  const [, name, type, raw] = m as unknown as [string, string, "i" | "s", string];
+  if (type === "s") return { name, value: raw };
+  if (!/^\s*-?[0-9]+\s*$/.test(raw)) return { error: `shvset "${text}": "${raw}" is not an integer` };
+  return { name, value: Number(raw.trim()) | 0 };
+};
