@@ -242,6 +242,22 @@ describe("process groups", () => {
     );
   });
 
+  test("a worker's request reaches the main thread's onCall with its group and rank", T, async () => {
+    const logs = captureLogs();
+    const calls: [string, unknown, string, number][] = [];
+    await run(
+      Effect.gen(function* () {
+        const groups = yield* start([{ name: "up", size: 1 }], { board: makeBoard() }, {
+          onCall: (name, data, from) => calls.push([name, data, from.group, from.rank]),
+        });
+        yield* groups.push("up", "call-main", "hello");
+        yield* waitFor("the worker's call", () => calls.length === 1);
+      }),
+      logs.layer,
+    );
+    assert.deepEqual(calls, [["echo", { rank: 0, data: "hello" }, "up", 0]]);
+  });
+
   test("an unknown group fails with SM_GROUP_UNKNOWN", T, async () => {
     const { layer } = captureLogs();
     await run(

@@ -27,7 +27,17 @@ export interface WorkerHandlers {
 export type BootFunction = (
   args: TaskData,
   proc: ProcessInfo,
+  host: WorkerHost,
 ) => Effect.Effect<WorkerHandlers, SipmodError, Scope.Scope>;
+
+/**
+ * What a worker can ask of the main thread, which owns the sockets and the other groups.
+ * `call` is fire-and-forget: the main thread runs the handler registered for `name`
+ * (ProcessGroupsOptions.onCall); a failure there is logged in the main thread.
+ */
+export interface WorkerHost {
+  readonly call: (name: string, data: TaskData) => void;
+}
 
 /** The shape of a boot module: `export const boot: BootFunction = ...`. */
 export interface BootModule {

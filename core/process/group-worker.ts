@@ -21,6 +21,9 @@ export type LogFn = (
   annotations: { readonly [key: string]: unknown },
 ) => void;
 
+/** The main thread's handler of worker requests (WorkerHost.call). */
+export type OnWorkerCall = (name: string, data: TaskData, from: { readonly group: string; readonly rank: number }) => void;
+
 export interface GroupWorkerEnv {
   readonly group: string;
   readonly rank: number;
@@ -35,6 +38,8 @@ export interface GroupWorkerEnv {
   readonly log: LogFn;
   /** Called whenever this worker's load went down (a task finished or was lost). */
   readonly onSettled: () => void;
+  /** Runs a worker's request to the main thread (WorkerHost.call). */
+  readonly onCall: OnWorkerCall;
 }
 
 /** Why the first boot of a worker failed. */
@@ -212,6 +217,13 @@ export class GroupWorker {
         this.env.log(level, m.message, { ...m.annotations, group: this.env.group, rank: this.env.rank });
         return;
       }
+      case "call":
+        try {
+          this.env.onCall(m.name, m.data, { group: this.env.group, rank: this.env.rank });
+        } catch (e) {
+          this.log(LogLevel.Error, `request "${m.name}" from the worker failed: ${e instanceof Error ? e.message : String(e)}`);
+        }
+        return;
       case "stopped":
         if (m.error !== undefined) this.log(LogLevel.Warning, `shutdown failed: ${wireErrorText(m.error)}`, m.error);
         this.clearTimer("stopTimer");

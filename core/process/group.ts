@@ -1,7 +1,14 @@
 import { Effect } from "effect";
 import { SipmodError, sipmodError } from "../errors.ts";
 import type { TaskData } from "../module/values.ts";
-import { GroupWorker, type BootFailure, type GroupWorkerEnv, type LogFn, type RestartPolicy } from "./group-worker.ts";
+import {
+  GroupWorker,
+  type BootFailure,
+  type GroupWorkerEnv,
+  type LogFn,
+  type OnWorkerCall,
+  type RestartPolicy,
+} from "./group-worker.ts";
 import { keyRank } from "./key-hash.ts";
 import { isErrorCode } from "./protocol.ts";
 import type { GroupStats } from "./stats.ts";
@@ -19,6 +26,7 @@ export interface ProcessGroupConfig {
   readonly bootTimeoutMs: number;
   readonly restart: RestartPolicy;
   readonly log: LogFn;
+  readonly onCall: OnWorkerCall;
 }
 
 /**
@@ -64,6 +72,7 @@ export class ProcessGroup {
         restart: config.restart,
         log: config.log,
         onSettled: () => this.checkDrained(),
+        onCall: config.onCall,
       };
       workers.push(new GroupWorker(env));
     }

@@ -1,10 +1,10 @@
-import { Context, Effect, FiberRef, Layer, Runtime, type Scope } from "effect";
+import { Context, Effect, FiberRef, Layer, LogLevel, Runtime, type Scope } from "effect";
 import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { sipmodError, type SipmodError } from "../errors.ts";
 import { ProcessGroups, type ProcessGroupsApi } from "../module/core-services.ts";
 import type { TaskData } from "../module/values.ts";
-import type { LogFn } from "./group-worker.ts";
+import type { LogFn, OnWorkerCall } from "./group-worker.ts";
 import { ProcessGroup } from "./group.ts";
 import type { GroupStats } from "./stats.ts";
 
@@ -34,6 +34,8 @@ export interface ProcessGroupsOptions {
   readonly restartInitialMs?: number;
   /** Longest restart delay (default 5000 ms). */
   readonly restartMaxMs?: number;
+  /** Handles workers' requests to the main thread (WorkerHost.call); without it they are logged and dropped. */
+  readonly onCall?: OnWorkerCall;
 }
 
 export const DEFAULT_QUEUE = 1024;
@@ -115,6 +117,10 @@ export const makeProcessGroups = (
           bootTimeoutMs: options.bootTimeoutMs ?? 30_000,
           restart: { initialMs: options.restartInitialMs ?? 100, maxMs: options.restartMaxMs ?? 5000 },
           log,
+          onCall:
+            options.onCall ??
+            ((name, _data, from) =>
+              log(LogLevel.Warning, [`request "${name}" from ${from.group}#${from.rank} dropped: nothing handles worker requests`], {})),
         }),
     );
     const byName = new Map(groups.map((g) => [g.name, g] as const));

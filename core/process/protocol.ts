@@ -46,7 +46,9 @@ export type FromWorker =
       readonly message: readonly string[];
       readonly annotations: { readonly [key: string]: string };
     }
-  | { readonly t: "stopped"; readonly error?: WireError };
+  | { readonly t: "stopped"; readonly error?: WireError }
+  /** A request from the worker to the main thread (send a SIP message, push a task ...). */
+  | { readonly t: "call"; readonly name: string; readonly data: TaskData };
 
 export const isErrorCode = (code: string | undefined): code is ErrorCode =>
   code !== undefined && Object.prototype.hasOwnProperty.call(errorCodes, code);

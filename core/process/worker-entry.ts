@@ -9,7 +9,7 @@ import { Effect, Exit, Layer, Logger, LogLevel, ManagedRuntime, Scope, Cause, Ha
 import { parentPort, threadId, workerData, type MessagePort } from "node:worker_threads";
 import type { ProcessInfo } from "../module/process-info.ts";
 import type { TaskData } from "../module/values.ts";
-import type { BootFunction, WorkerHandlers } from "./boot-module.ts";
+import type { BootFunction, WorkerHandlers, WorkerHost } from "./boot-module.ts";
 import { causeToWireError, toWireError, type FromWorker, type ToWorker, type WorkerInit } from "./protocol.ts";
 
 const port: MessagePort | null = parentPort;
@@ -61,6 +61,8 @@ const loadBoot = async (): Promise<BootFunction> => {
   return mod.boot as BootFunction;
 };
 
+const host: WorkerHost = { call: (name, data) => send({ t: "call", name, data }) };
+
 const runBoot = async (): Promise<WorkerHandlers | undefined> => {
   let boot: BootFunction;
   try {
@@ -71,7 +73,7 @@ const runBoot = async (): Promise<WorkerHandlers | undefined> => {
   }
   const exit = await runtime.runPromiseExit(
     Effect.suspend(() => {
-      const result: unknown = boot(init.bootArgs, proc);
+      const result: unknown = boot(init.bootArgs, proc, host);
       return Effect.isEffect(result)
         ? (result as Effect.Effect<WorkerHandlers, unknown, Scope.Scope>)
         : Effect.dieMessage("boot() must return an Effect of the worker handlers (see core/process/boot-module.ts)");
