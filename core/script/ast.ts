@@ -425,35 +425,3 @@ export type Expr =
   | StrEmptyExpr
   | CastExpr
   | CallExpr;
-
-/** Every statement node kind, for exhaustiveness checks in walkers. */
-export const STMT_KINDS = [
-  "block",
-  "if",
-  "switch",
-  "while",
-  "return",
-  "exit",
-  "drop",
-  "break",
-  "route_call",
-  "assign",
-  "call",
-] as const satisfies readonly Stmt["kind"][];
-
-/** Every expression node kind. */
-export const EXPR_KINDS = [
-  "int",
-  "str",
-  "pv",
-  "select",
-  "ident",
-  "ip",
-  "unary",
-  "binary",
-  "defined",
-  "strlen",
-  "strempty",
-  "cast",
-  "call",
-] as const satisfies readonly Expr["kind"][];

@@ -12,8 +12,8 @@ import { scanPv } from "./parse-pv.ts";
  * `#!ifdef`/`#!ifndef`/`#!else`/`#!endif` (nested), `#!subst`/`#!substdef`/`#!substdefs`,
  * `#!defenv`/`#!defenvs`/`#!trydefenv`/`#!trydefenvs`, `include_file`/`import_file` (also as `#!` directives),
  * and replacement of defined identifiers by their value. `!!` may be written for `#!`.
- * The output is the flat token list of the whole program; every token keeps the file/line/column it
- * came from (a define's expansion gets the position where the name was used).
+ * The parser pulls the program's tokens one at a time (`next()`); every token keeps the file/line/column
+ * it came from (a define's expansion gets the position where the name was used).
  */
 
 export type ReadResult =
@@ -27,14 +27,6 @@ export interface PreprocessOptions {
   readonly env?: Readonly<Record<string, string | undefined>> | undefined;
   /** How included files are read; defaults to the file system. */
   readonly readFile?: ((file: string) => ReadResult) | undefined;
-}
-
-export interface PreprocessResult {
-  readonly tokens: readonly Token[];
-  readonly files: readonly string[];
-  readonly defines: ReadonlyMap<string, string>;
-  /** The end of the top-level file (for "unexpected end of file" errors). */
-  readonly end: Pos;
 }
 
 /** Includes nested deeper than this are refused (Kamailio's limit is the same). */
@@ -409,12 +401,4 @@ export const preprocessor = (text: string, file: string, sink: ErrorSink, opts: 
   const p = new Preprocessor(sink, opts);
   p.pushFile(text, file);
   return p;
-};
-
-/** Preprocess a whole text to a token list (for tools and tests; the parser pulls tokens instead). */
-export const preprocess = (text: string, file: string, sink: ErrorSink, opts: PreprocessOptions = {}): PreprocessResult => {
-  const p = preprocessor(text, file, sink, opts);
-  const tokens: Token[] = [];
-  for (let t = p.next(); t.kind !== "eof"; t = p.next()) tokens.push(t);
-  return { tokens, files: p.files, defines: p.defines, end: p.next().pos };
 };

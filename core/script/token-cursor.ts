@@ -47,11 +47,6 @@ export class TokenCursor {
     return this.ahead[offset]!;
   }
 
-  /** The token consumed last. */
-  prev(): Token | undefined {
-    return this.last;
-  }
-
   advance(): Token {
     const t = this.peek();
     if (t.kind !== "eof") {
