@@ -105,19 +105,15 @@ export const canonicalName = (id: number): string => known[id]?.[0] ?? "";
 const byLowerName = new Map<string, number>();
 /** name as the caller wrote it -> id, filled with the usual spellings so most lookups skip toLowerCase */
 const byExactName = new Map<string, number>();
-/**
- * Open-addressed table: slot (from the hash) -> form number + 1, 0 = empty. Direct array access
- * is several times cheaper than a Map lookup on the parser's hot path.
- */
-const TABLE_BITS = 12;
-const TABLE_MASK = (1 << TABLE_BITS) - 1;
-const table = new Int16Array(1 << TABLE_BITS);
-/** lower-case char codes, id and hash of each name form */
-const formCodes: { id: number; codes: Uint8Array; hash: number }[] = [];
-const slotOf = (h: number): number => (h ^ (h >>> TABLE_BITS) ^ (h >>> 24)) & TABLE_MASK;
 
-/** Case-insensitive hash over char codes; must match the inline loop in the scanner. */
-export const hashStep = (h: number, c: number): number => (Math.imul(h, 31) + (c | 0x20)) | 0;
+/**
+ * Lookup from raw bytes without building a string: forms grouped by length and first letter
+ * (case folded by `& 31`), then compared byte by byte. Compact forms: a 128-entry table.
+ */
+const MAX_NAME = 24;
+const buckets: ({ readonly id: number; readonly lower: Uint8Array }[] | undefined)[] = [];
+for (let i = 0; i < MAX_NAME * 32; i++) buckets.push(undefined);
+const compactIds = new Uint8Array(128);
 
 const addForm = (form: string, id: number): void => {
   const lower = form.toLowerCase();
@@ -125,16 +121,16 @@ const addForm = (form: string, id: number): void => {
   byExactName.set(form, id);
   byExactName.set(lower, id);
   byExactName.set(form.toUpperCase(), id);
-  let h = 0;
-  const codes = new Uint8Array(lower.length);
-  for (let i = 0; i < lower.length; i++) {
-    codes[i] = lower.charCodeAt(i);
-    h = hashStep(h, codes[i]!);
+  if (lower.length === 1) {
+    compactIds[lower.charCodeAt(0)] = id;
+    return;
   }
-  formCodes.push({ id, codes, hash: h });
-  let slot = slotOf(h);
-  while (table[slot] !== 0) slot = (slot + 1) & TABLE_MASK;
-  table[slot] = formCodes.length;
+  if (lower.length >= MAX_NAME) throw new Error(`header name too long for the lookup table: ${form}`);
+  const key = lower.length * 32 + (lower.charCodeAt(0) & 31);
+  const entry = { id, lower: Uint8Array.from(lower, (ch) => ch.charCodeAt(0)) };
+  const list = buckets[key];
+  if (list) list.push(entry);
+  else buckets[key] = [entry];
 };
 
 for (let id = 1; id < known.length; id++) {
@@ -150,25 +146,22 @@ export const headerIdOf = (name: string): number => {
   return byLowerName.get(name.trim().toLowerCase()) ?? HDR_OTHER;
 };
 
-/**
- * Id of the header name at text[start, end) whose case-insensitive hash is `h`.
- * `text` is the message decoded as latin1, so char codes are the raw bytes.
- */
-export const headerIdAt = (text: string, start: number, end: number, h: number): number => {
+/** Id of the header name in bytes buf[start, end) (any case); HDR_OTHER when unknown. */
+export const headerIdAt = (buf: Uint8Array, start: number, end: number): number => {
   const len = end - start;
-  let slot = slotOf(h);
-  for (;;) {
-    const f = table[slot]!;
-    if (f === 0) return HDR_OTHER;
-    const form = formCodes[f - 1]!;
-    if (form.hash === h && form.codes.length === len) {
-      const codes = form.codes;
-      let i = 0;
-      while (i < len && (text.charCodeAt(start + i) | 0x20) === codes[i]) i++;
-      if (i === len) return form.id;
-    }
-    slot = (slot + 1) & TABLE_MASK;
+  const c0 = buf[start]!;
+  if (len === 1) return c0 < 128 ? compactIds[c0 | 0x20]! : HDR_OTHER;
+  if (len >= MAX_NAME) return HDR_OTHER;
+  const list = buckets[len * 32 + (c0 & 31)];
+  if (list === undefined) return HDR_OTHER;
+  for (let k = 0; k < list.length; k++) {
+    const form = list[k]!;
+    const lower = form.lower;
+    let i = 1;
+    while (i < len && (buf[start + i]! | 0x20) === lower[i]) i++;
+    if (i === len && (c0 | 0x20) === lower[0]) return form.id;
   }
+  return HDR_OTHER;
 };
 
 /** Canonical spelling for a name given in any case or compact form; unknown names come back as given. */

@@ -46,6 +46,7 @@ import {
   F_VAL_START,
   FLAG_FOLDED,
   ID_MASK,
+  CORE_IDS,
   scanMessage,
   STRIDE,
   type Scan,
@@ -87,8 +88,6 @@ export interface SerializeOptions {
   readonly contentLength?: "keep" | "always";
 }
 
-/** Core header ids whose first occurrence and count are kept at parse time (ids 1..11). */
-const CORE_IDS = 12;
 
 const NONE: readonly never[] = [];
 
@@ -102,12 +101,11 @@ const REQUIRED_ONCE = [
 const toBuffer = (u: Uint8Array): Buffer =>
   Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 
-type Latin1Buffer = Buffer & { latin1Slice?: (s: number, e: number) => string };
+type Latin1Buffer = Buffer & { latin1Slice(s: number, e: number): string };
 
-const latin1 = (b: Buffer): string => {
-  const f = (b as Latin1Buffer).latin1Slice;
-  return f !== undefined ? f.call(b, 0, b.length) : b.toString("latin1");
-};
+/** Node, Bun and Deno Buffers all have latin1Slice (a direct call is cheaper than toString). */
+const hasLatin1Slice = typeof (Buffer.prototype as Partial<Latin1Buffer>).latin1Slice === "function";
+const latin1 = (b: Buffer): string => (hasLatin1Slice ? (b as Latin1Buffer).latin1Slice(0, b.length) : b.toString("latin1"));
 
 export class SipMessage {
   readonly ok = true as const;
@@ -154,17 +152,7 @@ export class SipMessage {
     this.status = scan.status;
     this.bodyStart = scan.bodyStart;
     this.bodyEnd = buf.length;
-    // prettier-ignore
-    const firstOf = [-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-    const idx = scan.index;
-    for (let k = 0, o = F_ID; k < scan.count; k++, o += STRIDE) {
-      const id = idx[o]! & ID_MASK;
-      if (id !== HDR_OTHER && id < CORE_IDS) {
-        if (firstOf[id]! < 0) firstOf[id] = k;
-        firstOf[CORE_IDS + id]!++;
-      }
-    }
-    this.firstOf = firstOf;
+    this.firstOf = scan.firstOf;
   }
 
   /**
@@ -441,8 +429,7 @@ export class SipMessage {
     if (this._via === undefined) {
       const k = this.firstOf[HDR_VIA]!;
       const src = k < 0 ? "" : this.src(k);
-      const r = k < 0 ? undefined : parseViaAt(src, this.rs, this.re);
-      this._via = r?.via ?? null;
+      this._via = (k < 0 ? undefined : parseViaAt(src, this.rs, this.re)) ?? null;
     }
     return this._via ?? undefined;
   }

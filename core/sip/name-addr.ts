@@ -25,6 +25,7 @@ export interface NameAddr {
 
 const NO_PARAMS: ReadonlyMap<string, string> = new Map();
 
+/** Any SP, HTAB, CR or LF in s[start, end)? */
 const hasWs = (s: string, start: number, end: number): boolean => {
   for (let i = start; i < end; i++) {
     const c = s.charCodeAt(i);
@@ -49,25 +50,52 @@ const hasScheme = (s: string, start: number, end: number): boolean => {
 const TAG = ["tag"] as const;
 const found = new Int32Array(2);
 
-/** A parsed name-addr; `params` is built on first use (the hot path only needs the tag). */
+/**
+ * A parsed name-addr. Only the tag is cut out while parsing; display, uri, raw and params are
+ * built from the recorded offsets on first use (the hot path of a proxy needs just the tag).
+ */
 class ParsedNameAddr implements NameAddr {
   private _params: ReadonlyMap<string, string> | undefined = undefined;
+  private _display: string | null | undefined = undefined;
+  private _uri: string | undefined = undefined;
+  private _raw: string | undefined = undefined;
   readonly star = false;
   constructor(
-    readonly display: string | undefined,
-    readonly uri: string,
-    readonly tag: string | undefined,
+    private readonly src: string,
+    private readonly start: number,
+    private readonly end: number,
+    /** display name range; dStart < 0 when there is none; quoted: the range includes the quotes */
+    private readonly dStart: number,
+    private readonly dEnd: number,
+    private readonly quoted: boolean,
+    private readonly uStart: number,
+    private readonly uEnd: number,
     readonly bracketed: boolean,
-    readonly raw: string,
-    /** offset in raw where the parameters start, -1 when there are none */
+    readonly tag: string | undefined,
+    /** offset in src where the parameters start, -1 when there are none */
     private readonly paramsAt: number,
   ) {}
+  get display(): string | undefined {
+    if (this._display === undefined) {
+      if (this.dStart < 0) this._display = null;
+      else this._display = this.quoted ? unquote(this.src, this.dStart + 1, this.dEnd - 1) : this.src.slice(this.dStart, this.dEnd);
+    }
+    return this._display ?? undefined;
+  }
+  get uri(): string {
+    if (this._uri === undefined) this._uri = this.src.slice(this.uStart, this.uEnd);
+    return this._uri;
+  }
+  get raw(): string {
+    if (this._raw === undefined) this._raw = this.start === 0 && this.end === this.src.length ? this.src : this.src.slice(this.start, this.end);
+    return this._raw;
+  }
   get params(): ReadonlyMap<string, string> {
     if (this._params === undefined) {
       if (this.paramsAt < 0) this._params = NO_PARAMS;
       else {
         const m = new Map<string, string>();
-        parseParams(this.raw, this.paramsAt, this.raw.length, m);
+        parseParams(this.src, this.paramsAt, this.end, m);
         this._params = m;
       }
     }
@@ -80,23 +108,25 @@ const finish = (
   i: number,
   start: number,
   end: number,
-  display: string | undefined,
-  uri: string,
+  dStart: number,
+  dEnd: number,
+  quoted: boolean,
+  uStart: number,
+  uEnd: number,
   bracketed: boolean,
 ): NameAddr | undefined => {
   let j = skipWs(s, i, end);
   let paramsAt = -1;
   let tag: string | undefined;
   if (j < end) {
-    paramsAt = j - start;
+    paramsAt = j;
     j = scanParams(s, j, end, TAG, found);
     if (j < 0) return undefined;
     j = skipWs(s, j, end);
     if (j !== end) return undefined;
     if (found[0]! >= 0) tag = s.slice(found[0]!, found[1]!);
   }
-  const raw = start === 0 && end === s.length ? s : s.slice(start, end);
-  return new ParsedNameAddr(display, uri, tag, bracketed, raw, paramsAt);
+  return new ParsedNameAddr(s, start, end, dStart, dEnd, quoted, uStart, uEnd, bracketed, tag, paramsAt);
 };
 
 /**
@@ -114,12 +144,16 @@ export const parseNameAddrAt = (s: string, start: number, end: number): NameAddr
   if (end - start === 1 && s.charCodeAt(start) === 42) {
     return { uri: "*", params: NO_PARAMS, star: true, bracketed: false, raw: "*" };
   }
-  let display: string | undefined;
+  let dStart = -1;
+  let dEnd = -1;
+  let quoted = false;
   let lt = -1;
   if (s.charCodeAt(start) === 34) {
     const q = scanQuoted(s, start, end);
     if (q < 0) return undefined;
-    display = unquote(s, start + 1, q - 1);
+    dStart = start;
+    dEnd = q;
+    quoted = true;
     const i = skipWs(s, q, end);
     if (i >= end || s.charCodeAt(i) !== 60) return undefined;
     lt = i;
@@ -140,14 +174,15 @@ export const parseNameAddrAt = (s: string, start: number, end: number): NameAddr
     if (lt > start) {
       let de = lt;
       while (de > start && s.charCodeAt(de - 1) <= 32) de--;
-      display = s.slice(start, de);
+      dStart = start;
+      dEnd = de;
     }
   }
   if (lt >= 0) {
     const gt = s.indexOf(">", lt + 1);
     if (gt < 0 || gt >= end) return undefined;
     if (gt === lt + 1 || hasWs(s, lt + 1, gt) || !hasScheme(s, lt + 1, gt)) return undefined;
-    return finish(s, gt + 1, start, end, display, s.slice(lt + 1, gt), true);
+    return finish(s, gt + 1, start, end, dStart, dEnd, quoted, lt + 1, gt, true);
   }
   // addr-spec: the URI runs to the first ';' or whitespace
   let u = start;
@@ -158,7 +193,7 @@ export const parseNameAddrAt = (s: string, start: number, end: number): NameAddr
     u++;
   }
   if (!hasScheme(s, start, u)) return undefined;
-  return finish(s, u, start, end, undefined, s.slice(start, u), false);
+  return finish(s, u, start, end, -1, -1, false, start, u, false);
 };
 
 /** Write a name-addr back: display (quoted when needed) <uri> ;params. */

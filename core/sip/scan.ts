@@ -7,7 +7,7 @@
  * Line ends: CRLF, or a bare LF (accepted leniently, as Kamailio does). A line starting with SP
  * or HTAB continues the previous header (folding). Leading CRLFs before the start line are skipped.
  */
-import { headerIdAt } from "./header-names.ts";
+import { HDR_OTHER, headerIdAt } from "./header-names.ts";
 import type { ParseLimits } from "./limits.ts";
 import type { ParseFailureStatus } from "./parse-error.ts";
 import { TOKEN } from "./text-scan.ts";
@@ -26,6 +26,8 @@ export const F_NEXT = 4;
 export const F_ID = 5;
 export const FLAG_FOLDED = 1 << 16;
 export const ID_MASK = 0xffff;
+/** Header ids 1..CORE_IDS-1 (Via ... Content-Type, see header-names.ts) are counted while scanning. */
+export const CORE_IDS = 12;
 
 export interface ScanError {
   readonly reason: string;
@@ -49,6 +51,11 @@ export interface Scan {
   readonly firstNext: number;
   /** STRIDE numbers per header line (a plain array of small ints: cheaper to allocate than a typed array). */
   readonly index: number[];
+  /**
+   * For header ids below CORE_IDS: firstOf[id] = index of the first line with that id (-1 if none),
+   * firstOf[CORE_IDS + id] = how many lines have it. Filled while scanning.
+   */
+  readonly firstOf: number[];
   readonly count: number;
   /** Offset of the empty line that ends the headers (-1 when never found). */
   readonly headersEnd: number;
@@ -158,6 +165,8 @@ export const scanMessage = (buf: Uint8Array, text: string, limits: ParseLimits):
   const maxHeaders = limits.maxHeaders;
   const maxHeaderLength = limits.maxHeaderLength;
   const idx: number[] = [];
+  // prettier-ignore
+  const firstOf = [-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
   let count = 0;
   let q = lf + 1;
   let headersEnd = -1;
@@ -206,22 +215,25 @@ export const scanMessage = (buf: Uint8Array, text: string, limits: ParseLimits):
       q = e + 1;
       continue;
     }
-    // name (bytes read from the buffer: cheaper than charCodeAt)
-    let i = q;
-    let h = 0;
-    while (i < ce) {
-      c = buf[i]!;
-      if (TOKEN[c] === 0) break;
-      h = (Math.imul(h, 31) + (c | 0x20)) | 0; // = hashStep (header-names.ts), inlined
-      i++;
-    }
-    const nameEnd = i;
-    while (i < ce && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
-    if (nameEnd === q || i >= ce || text.charCodeAt(i) !== 58) {
+    // name: up to the colon, whitespace before it trimmed; known names are verified byte by byte
+    // by headerIdAt, other names are checked to be tokens
+    const colon = text.indexOf(":", q);
+    if (colon < 0 || colon >= ce) {
       headerError = { reason: "malformed header line", status: 400 };
       break;
     }
-    i++;
+    let nameEnd = colon;
+    while (nameEnd > q && (text.charCodeAt(nameEnd - 1) === 32 || text.charCodeAt(nameEnd - 1) === 9)) nameEnd--;
+    const id = nameEnd > q ? headerIdAt(buf, q, nameEnd) : HDR_OTHER;
+    if (id === HDR_OTHER) {
+      let k = q;
+      while (k < nameEnd && TOKEN[buf[k]!] === 1) k++;
+      if (k !== nameEnd || nameEnd === q) {
+        headerError = { reason: "malformed header line", status: 400 };
+        break;
+      }
+    }
+    let i = colon + 1;
     while (i < ce && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
     while (ce > i && (text.charCodeAt(ce - 1) === 32 || text.charCodeAt(ce - 1) === 9)) ce--;
     if (count >= maxHeaders) {
@@ -232,7 +244,11 @@ export const scanMessage = (buf: Uint8Array, text: string, limits: ParseLimits):
       headerError = { reason: "header too long", status: 400 };
       break;
     }
-    idx.push(q, nameEnd, i, ce, e + 1, headerIdAt(text, q, nameEnd, h));
+    idx.push(q, nameEnd, i, ce, e + 1, id);
+    if (id !== HDR_OTHER && id < CORE_IDS) {
+      if (firstOf[id]! < 0) firstOf[id] = count;
+      firstOf[CORE_IDS + id]!++;
+    }
     count++;
     q = e + 1;
   }
@@ -247,6 +263,7 @@ export const scanMessage = (buf: Uint8Array, text: string, limits: ParseLimits):
     status,
     firstNext: lf + 1,
     index: idx,
+    firstOf,
     count,
     headersEnd,
     bodyStart,

@@ -167,7 +167,7 @@ export const unfold = (v: string): string => v.replace(/[ \t]*\r?\n[ \t]+/g, " "
  * value). Returns the stop index, or -1 when a parameter is malformed.
  */
 export const scanParams = (s: string, i: number, end: number, names: readonly string[], found: Int32Array): number => {
-  found.fill(-1);
+  for (let w = 0; w < found.length; w++) found[w] = -1;
   for (;;) {
     let j = skipWs(s, i, end);
     if (j >= end || s.charCodeAt(j) !== 59) return j;
