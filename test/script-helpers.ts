@@ -3,7 +3,7 @@
  * functions record what they see, a logger that keeps lines, and helpers that parse + bind + run
  * a config text against a hand-built SIP message.
  */
-import { Effect, Layer, Logger, type Runtime } from "effect";
+import { Effect, HashMap, Layer, Logger, LogLevel, type Runtime } from "effect";
 import { buildRegistry } from "../core/manifest/build-registry.ts";
 import { SipmodErrors } from "../core/errors.ts";
 import { defineModule, erase, fn, type AnyModule } from "../core/module/define-module.ts";
@@ -109,16 +109,17 @@ export const makeRegistry = (mods: readonly AnyModule[] = [erase(pvModule), eras
 /** A logger that keeps "LEVEL message" lines. */
 export const captureLogs = (): { readonly lines: string[]; readonly runtime: Runtime.Runtime<never> } => {
   const lines: string[] = [];
-  const logger = Logger.make(({ logLevel, message }) => {
-    lines.push(`${logLevel.label} ${Array.isArray(message) ? message.join(" ") : String(message)}`);
+  const logger = Logger.make(({ logLevel, message, annotations }) => {
+    const level = HashMap.get(annotations, "level");
+    lines.push(
+      `${logLevel.label} ${Array.isArray(message) ? message.join(" ") : String(message)}${level._tag === "Some" ? ` [${String(level.value)}]` : ""}`,
+    );
   });
-  const layer = Layer.merge(Logger.replace(Logger.defaultLogger, logger), Logger.minimumLogLevel(logLevelAll));
+  const layer = Layer.merge(Logger.replace(Logger.defaultLogger, logger), Logger.minimumLogLevel(LogLevel.All));
   const runtime = Effect.runSync(Effect.scoped(Layer.toRuntime(layer)));
   return { lines, runtime };
 };
 
-import { LogLevel } from "effect";
-const logLevelAll = LogLevel.All;
 
 /** Parse and bind; resolves to the program or rejects with the SipmodErrors. */
 export const bindText = (text: string, registry: Registry = makeRegistry(), file = "test.cfg"): Promise<BoundProgram> =>

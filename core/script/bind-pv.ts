@@ -99,9 +99,15 @@ export const bindPvParts = (env: BindEnv, p: PvParts, pos: Pos): BoundPv | undef
   const set = set0 !== undefined && trs.length === 0 ? (ctx: ScriptContext, v: ScriptValue) => set0(ctx, name, v) : undefined;
   let clear: BoundPv["clear"];
   if (set0 !== undefined && (className === "avp" || className === "xavp") && p.inner !== undefined && p.index === undefined) {
-    const all = parseName(env, spec, reg.module, { ...p, index: "*" }, pos);
-    if (all.ok) {
-      const allName = all.name as never;
+    // The same variable with index [*]; silently absent when the class does not take one there.
+    let all: unknown;
+    try {
+      all = spec.parse === undefined ? undefined : spec.parse(`${p.inner}[*]`);
+    } catch {
+      all = undefined;
+    }
+    if (all !== undefined && !isParseError(all)) {
+      const allName = all as never;
       clear = (ctx) => set0(ctx, allName, null);
     }
   }

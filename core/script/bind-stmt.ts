@@ -31,12 +31,27 @@ import { toInt, toStr } from "./values.ts";
  * a loop; an assignment whose value cannot be evaluated leaves the variable unchanged and returns -1.
  */
 
-/** Expression hooks: calls inside expressions are bound as calls without a continuation. */
+const truth = (r: number): number => (r > 0 ? 1 : 0);
+
+/**
+ * Expression hooks: calls inside expressions are bound as calls without a continuation. Inside an
+ * expression a call's value is 1 when its code is positive, else 0 (`!route(NEG)` is true); only a
+ * call that is the whole right side of an assignment stores the code itself (see bindAssign).
+ */
 export const exprHooks: ExprHooks = {
   call: (env, scope, e) => {
     const exec = bindFunctionCall(env, scope, e, exprHooks, undefined);
     if (exec === undefined) return undefined;
-    return { ev: exec, sync: false, type: "int", constant: false, value: null, pv: undefined, word: undefined, pos: e.pos };
+    return {
+      ev: (ctx) => andThen(exec(ctx), truth),
+      sync: false,
+      type: "int",
+      constant: false,
+      value: null,
+      pv: undefined,
+      word: undefined,
+      pos: e.pos,
+    };
   },
 };
 
@@ -177,7 +192,14 @@ const bindFlowStmt = (
 
 const bindAssign = (env: BindEnv, scope: BindScope, s: AssignStmt): Exec | undefined => {
   const pv = bindPvRef(env, s.target);
-  const b = bindExpr(env, scope, s.value, exprHooks);
+  // `$x = f()` stores f's return code itself; inside a larger expression a call is 1 or 0.
+  const rawCall = s.value.kind === "call" ? bindFunctionCall(env, scope, s.value, exprHooks, undefined) : undefined;
+  const b: BExpr | undefined =
+    s.value.kind === "call"
+      ? rawCall === undefined
+        ? undefined
+        : { ev: rawCall, sync: false, type: "int", constant: false, value: null, pv: undefined, word: undefined, pos: s.value.pos }
+      : bindExpr(env, scope, s.value, exprHooks);
   if (pv === undefined || b === undefined) return undefined;
   if (pv.set === undefined) {
     bindError(
