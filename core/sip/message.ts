@@ -200,13 +200,19 @@ export class SipMessage {
   private checkCore(): ScanError | undefined {
     const f = this.firstOf;
     if (this.isRequest) {
-      const ruri = this.ruri;
-      const scheme = uriSchemeOf(ruri);
-      if (scheme === undefined) return { reason: "malformed Request-URI", status: 400 };
-      if (scheme === "sip" || scheme === "sips" || scheme === "tel") {
-        const u = this.parsedRuri();
-        if (u === undefined) return { reason: "malformed Request-URI", status: 400 };
+      // sip:, sips: and tel: are parsed (which rejects control characters and malformed parts);
+      // any other scheme only needs a scheme and no control characters (416 is the router's call)
+      const u = this.parsedRuri();
+      if (u !== undefined) {
         if (u.headers.size > 0) return { reason: "Request-URI carries headers", status: 400 };
+      } else {
+        const scheme = uriSchemeOf(this.ruri);
+        if (scheme === undefined || scheme === "sip" || scheme === "sips" || scheme === "tel") return { reason: "malformed Request-URI", status: 400 };
+        const t = this.text;
+        for (let k = this.scan.b0; k < this.scan.b1; k++) {
+          const c = t.charCodeAt(k);
+          if (c <= 32 || c === 127) return { reason: "control character in Request-URI", status: 400 };
+        }
       }
     }
     if (f[HDR_VIA]! < 0) return { reason: "no Via header", status: 0 };

@@ -25,15 +25,6 @@ export interface NameAddr {
 
 const NO_PARAMS: ReadonlyMap<string, string> = new Map();
 
-/** Any SP, HTAB, CR or LF in s[start, end)? */
-const hasWs = (s: string, start: number, end: number): boolean => {
-  for (let i = start; i < end; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 32 || c === 9 || c === 13 || c === 10) return true;
-  }
-  return false;
-};
-
 /** Scheme check on s[start, end): ALPHA *(ALPHA / DIGIT / "+" / "-" / ".") ":" */
 const hasScheme = (s: string, start: number, end: number): boolean => {
   const c0 = s.charCodeAt(start) | 0x20;
@@ -179,9 +170,14 @@ export const parseNameAddrAt = (s: string, start: number, end: number): NameAddr
     }
   }
   if (lt >= 0) {
-    const gt = s.indexOf(">", lt + 1);
-    if (gt < 0 || gt >= end) return undefined;
-    if (gt === lt + 1 || hasWs(s, lt + 1, gt) || !hasScheme(s, lt + 1, gt)) return undefined;
+    // one pass to the '>': no whitespace allowed inside <>
+    let gt = lt + 1;
+    for (; gt < end; gt++) {
+      const c = s.charCodeAt(gt);
+      if (c === 62) break;
+      if (c === 32 || c === 9 || c === 13 || c === 10) return undefined;
+    }
+    if (gt >= end || gt === lt + 1 || !hasScheme(s, lt + 1, gt)) return undefined;
     return finish(s, gt + 1, start, end, dStart, dEnd, quoted, lt + 1, gt, true);
   }
   // addr-spec: the URI runs to the first ';' or whitespace

@@ -144,19 +144,11 @@ export const scanMessage = (buf: Uint8Array, text: string, limits: ParseLimits):
         b1 = sp2;
         c0 = sp2 + 1;
         c1 = lineEnd;
-        for (let k = b0; k < b1; k++) {
-          const c = text.charCodeAt(k);
-          if (c <= 32 || c === 127) {
-            lineError = { reason: "control character in Request-URI", status: 400 };
-            break;
-          }
-        }
-        if (lineError === undefined) {
-          if (isSip20(text, c0, c1)) {
-            if (b1 - b0 > limits.maxUriLength) lineError = { reason: "Request-URI too long", status: 414 };
-          } else if (isSipVersion(text, c0, c1)) lineError = { reason: "SIP version not supported", status: 505 };
-          else lineError = { reason: "malformed request line (version)", status: 400 };
-        }
+        // (control characters inside the R-URI are rejected when it is parsed: SipMessage.checkCore)
+        if (isSip20(text, c0, c1)) {
+          if (b1 - b0 > limits.maxUriLength) lineError = { reason: "Request-URI too long", status: 414 };
+        } else if (isSipVersion(text, c0, c1)) lineError = { reason: "SIP version not supported", status: 505 };
+        else lineError = { reason: "malformed request line (version)", status: 400 };
       }
     }
   }

@@ -89,7 +89,17 @@ export const parseViaAt = (s: string, start: number, end: number): Via | undefin
   let i = skipWs(s, start, end);
   const v0 = i;
   let protocol: string;
-  if (end - i > 8 && s.startsWith("SIP/2.0/", i)) {
+  if (
+    end - i > 8 &&
+    (s.charCodeAt(i) | 0x20) === 115 &&
+    (s.charCodeAt(i + 1) | 0x20) === 105 &&
+    (s.charCodeAt(i + 2) | 0x20) === 112 &&
+    s.charCodeAt(i + 3) === 47 &&
+    s.charCodeAt(i + 4) === 50 &&
+    s.charCodeAt(i + 5) === 46 &&
+    s.charCodeAt(i + 6) === 48 &&
+    s.charCodeAt(i + 7) === 47
+  ) {
     protocol = "SIP/2.0";
     i += 8;
   } else {
