@@ -1,11 +1,11 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { Effect, Either, Exit, Scope } from "effect";
+import { Effect, Either } from "effect";
 import { SipmodError } from "../core/errors.ts";
 import { makeEngine } from "../core/script/engine.ts";
 import pvModule from "../modules/pv/index.ts";
+import { applyShvset } from "../modules/pv/shv-init.ts";
 import { LocalShvStore, parseShvset, setShvStore, shvStore } from "../modules/pv/shv-store.ts";
-import { MAIN_PROCESS } from "../core/module/process-info.ts";
 import { bindText, captureLogs, fakeRcv, runRoute, runText, seen, sipMsg } from "./script-helpers.ts";
 
 describe("pv: script variables", () => {
@@ -57,22 +57,26 @@ describe("pv: script variables", () => {
   test("$shv: shared store, int 0 until set, shvset initial values", async () => {
     const prev = setShvStore(new LocalShvStore());
     try {
-      const scope = Effect.runSync(Scope.make());
-      await Effect.runPromise(
-        pvModule.childInit!({ shvset: ["maxcalls=i:7", "greeting=s:hello world", "neg=i:-3"] }, MAIN_PROCESS).pipe(Scope.extend(scope)),
-      );
+      await Effect.runPromise(applyShvset(["maxcalls=i:7", "greeting=s:hello world", "neg=i:-3"]));
       await runRoute('t_log("[$shv(maxcalls)] [$shv(greeting)] [$shv(neg)] [$shv(nope)]"); $shv(nope) = "z"; $shv(maxcalls) = $shv(maxcalls) + 1;');
       assert.deepEqual(seen.logs, ["[7] [hello world] [-3] [0]"]);
       assert.equal(shvStore().get("nope"), "z");
       assert.equal(shvStore().get("maxcalls"), 8);
-      const bad = await Effect.runPromise(Effect.either(pvModule.childInit!({ shvset: ["x=i:abc"] }, MAIN_PROCESS).pipe(Effect.scoped)));
+      const bad = await Effect.runPromise(Effect.either(applyShvset(["x=i:abc"])));
       assert.ok(Either.isLeft(bad));
       assert.ok(bad.left instanceof SipmodError);
       assert.equal(bad.left.code, "SM_PARAM_INVALID");
-      await Effect.runPromise(Scope.close(scope, Exit.void));
     } finally {
       setShvStore(prev);
     }
+  });
+
+  test("the module declares every pseudo-variable class, writable where Kamailio's are", () => {
+    const names = new Set((pvModule.pvs ?? []).map((p) => p.name));
+    for (const n of ["ru", "rU", "rd", "rp", "rm", "rs", "rr", "du", "si", "sp", "Ri", "Rp", "pr", "ci", "cs", "fu", "fU", "fd", "ft", "tu", "tU", "td", "tt", "ua", "hdr", "mb", "ml", "rb", "Tf", "Ts", "TF", "TV", "var", "avp", "xavp", "shv", "rc", "retcode", "pp", "null"])
+      assert.ok(names.has(n), n);
+    const writable = (pvModule.pvs ?? []).filter((p) => p.set !== undefined).map((p) => p.name).sort();
+    assert.deepEqual(writable, ["avp", "du", "rU", "rd", "rp", "ru", "shv", "var", "xavp"]);
   });
 
   test("shvset syntax", () => {

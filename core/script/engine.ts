@@ -55,7 +55,13 @@ const outcome = (ctx: ScriptContext, code: number): Outcome => ({
   exited: (ctx.runFlags & RUN_EXIT) !== 0,
 });
 
-export const makeEngine = (program: BoundProgram, runtime: Runtime.Runtime<unknown>, options: EngineOptions = {}): Engine => {
+/**
+ * `runtime`: any Runtime (Runtime<never> is what every Runtime is assignable to). It must provide
+ * what the loaded modules' functions use: the core services and the services modules publish;
+ * that is only known once the manifest is loaded, so it is not checked by types here.
+ */
+export const makeEngine = (program: BoundProgram, anyRuntime: Runtime.Runtime<never>, options: EngineOptions = {}): Engine => {
+  const runtime = anyRuntime as Runtime.Runtime<unknown>;
   const runLog = Runtime.runSync(runtime);
   const host: ScriptHost = {
     runtime,

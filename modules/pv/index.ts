@@ -1,10 +1,9 @@
-import { Effect, Schema } from "effect";
-import { sipmodError } from "../../core/errors.ts";
+import { Schema } from "effect";
 import { defineModule } from "../../core/module/define-module.ts";
 import { CORE_MAJOR } from "../../core/version.ts";
 import { messagePvs } from "./pv-message.ts";
 import { scriptPvs } from "./pv-script.ts";
-import { parseShvset, shvStore } from "./shv-store.ts";
+import { applyShvset } from "./shv-init.ts";
 import { timePvs } from "./pv-time.ts";
 
 const PvParams = Schema.Struct({
@@ -12,17 +11,6 @@ const PvParams = Schema.Struct({
     description: 'Initial value of a shared variable: "name=i:<integer>" or "name=s:<text>"; repeat for more.',
   }),
 });
-
-/** Apply the shvset lines (every process, so that each thread's store starts with them). */
-const applyShvset = (lines: readonly string[]) =>
-  Effect.forEach(lines, (line) => {
-    const r = parseShvset(line);
-    if ("error" in r)
-      return Effect.fail(
-        sipmodError("SM_PARAM_INVALID", r.error, { module: "pv", hint: 'Write modparam("pv", "shvset", "name=i:1") or "name=s:text".' }),
-      );
-    return Effect.sync(() => shvStore().set(r.name, r.value));
-  }).pipe(Effect.asVoid);
 
 /**
  * pv: the pseudo-variables of the message ($ru, $rU, $fu, $hdr(X) ...), of the script ($var,
