@@ -53,7 +53,7 @@ import {
   type ScanError,
 } from "./scan.ts";
 import { parseDigits, parseDigitsAt, splitTopLevel, unfold } from "./text-scan.ts";
-import { parseUri, parseUriAt, uriSchemeOf, type SipUri } from "./uri.ts";
+import { checkUriAt, parseUri, parseUriAt, uriSchemeOf, type SipUri } from "./uri.ts";
 import { editViaParams, parseFirstVia, parseViaAt, parseViaList, type Via } from "./via.ts";
 
 export type { Via } from "./via.ts";
@@ -202,10 +202,9 @@ export class SipMessage {
     if (this.isRequest) {
       // sip:, sips: and tel: are parsed (which rejects control characters and malformed parts);
       // any other scheme only needs a scheme and no control characters (416 is the router's call)
-      const u = this.parsedRuri();
-      if (u !== undefined) {
-        if (u.headers.size > 0) return { reason: "Request-URI carries headers", status: 400 };
-      } else {
+      const check = this.isAscii() ? checkUriAt(this.text, this.scan.b0, this.scan.b1) : checkUriAt(this.ruri, 0, this.ruri.length);
+      if (check === 1) return { reason: "Request-URI carries headers", status: 400 };
+      if (check < 0) {
         const scheme = uriSchemeOf(this.ruri);
         if (scheme === undefined || scheme === "sip" || scheme === "sips" || scheme === "tel") return { reason: "malformed Request-URI", status: 400 };
         const t = this.text;
@@ -245,13 +244,18 @@ export class SipMessage {
     return this.scan.count;
   }
 
+  /**
+   * Is the whole buffer ASCII? Then latin1 text and UTF-8 agree and values are cut from the text.
+   * The whole buffer is checked (a subarray would cost an allocation); a non-ASCII body only
+   * sends header decoding down the (correct, slower) UTF-8 path.
+   */
+  private isAscii(): boolean {
+    if (this.ascii < 0) this.ascii = isAscii(this.buf) ? 1 : 0;
+    return this.ascii === 1;
+  }
+
   private decode(start: number, end: number): string {
-    if (this.ascii < 0) {
-      // The whole buffer is checked (a subarray would cost an allocation); a non-ASCII body only
-      // sends header decoding down the (correct, slower) UTF-8 path.
-      this.ascii = isAscii(this.buf) ? 1 : 0;
-    }
-    return this.ascii === 1 ? this.text.slice(start, end) : this.buf.toString("utf8", start, end);
+    return this.isAscii() ? this.text.slice(start, end) : this.buf.toString("utf8", start, end);
   }
 
   /** Start and end of the value returned by the last src() call. */
@@ -266,8 +270,7 @@ export class SipMessage {
   private src(k: number): string {
     const o = k * STRIDE;
     const idx = this.scan.index;
-    if (this.ascii < 0) this.ascii = isAscii(this.buf) ? 1 : 0;
-    if (this.ascii === 1 && (idx[o + F_ID]! & FLAG_FOLDED) === 0) {
+    if (this.isAscii() && (idx[o + F_ID]! & FLAG_FOLDED) === 0) {
       this.rs = idx[o + F_VAL_START]!;
       this.re = idx[o + F_VAL_END]!;
       return this.text;
@@ -379,7 +382,7 @@ export class SipMessage {
   parsedRuri(): SipUri | undefined {
     if (this._ruriParsed === undefined) {
       if (!this.isRequest) this._ruriParsed = null;
-      else if (this.ascii === 1) this._ruriParsed = parseUriAt(this.text, this.scan.b0, this.scan.b1) ?? null;
+      else if (this.isAscii()) this._ruriParsed = parseUriAt(this.text, this.scan.b0, this.scan.b1) ?? null;
       else this._ruriParsed = parseUri(this.ruri) ?? null;
     }
     return this._ruriParsed ?? undefined;

@@ -135,21 +135,26 @@ const parseUriHeaders = (s: string, i: number, end: number, into: Map<string, st
   }
 };
 
-/** Scan host[:port] at s[i]; returns [hostEnd, port, stop] or undefined. */
-const parseHostPort = (s: string, i: number, end: number): [number, number | undefined, number] | undefined => {
+/** Results of the last successful scanHostPort (module state: no tuple allocated per call). */
+let hpHostEnd = 0;
+let hpPort: number | undefined;
+let hpStop = 0;
+
+/** Scan host[:port] at s[i]; false when malformed, else the hp* variables are set. */
+const scanHostPort = (s: string, i: number, end: number): boolean => {
   let hostEnd: number;
   if (i < end && s.charCodeAt(i) === 91) {
     const close = s.indexOf("]", i);
-    if (close < 0 || close >= end) return undefined;
+    if (close < 0 || close >= end) return false;
     for (let k = i + 1; k < close; k++) {
       const c = s.charCodeAt(k);
-      if (!(c === 58 || c === 46 || (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102))) return undefined;
+      if (!(c === 58 || c === 46 || (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102))) return false;
     }
-    if (close === i + 1) return undefined;
+    if (close === i + 1) return false;
     hostEnd = close + 1;
   } else {
     hostEnd = scanClass(s, i, end, HOST);
-    if (hostEnd === i) return undefined;
+    if (hostEnd === i) return false;
   }
   let port: number | undefined;
   let stop = hostEnd;
@@ -162,11 +167,80 @@ const parseHostPort = (s: string, i: number, end: number): [number, number | und
       v = v * 10 + c;
       k++;
     }
-    if (k === stop + 1 || k - stop - 1 > 5 || v > 65535) return undefined;
+    if (k === stop + 1 || k - stop - 1 > 5 || v > 65535) return false;
     port = v;
     stop = k;
   }
-  return [hostEnd, port, stop];
+  hpHostEnd = hostEnd;
+  hpPort = port;
+  hpStop = stop;
+  return true;
+};
+
+/** Every '%' in s[a, b) starts a %XX escape. */
+const escapesOk = (s: string, a: number, b: number): boolean => {
+  for (let i = s.indexOf("%", a); i >= 0 && i < b; i = s.indexOf("%", i + 3)) {
+    if (i + 2 >= b || hexVal(s.charCodeAt(i + 1)) < 0 || hexVal(s.charCodeAt(i + 2)) < 0) return false;
+  }
+  return true;
+};
+
+/** Check `;name[=value]` parameters from s[i, end) up to a '?' or the end; the stop index or -1. */
+const checkUriParams = (s: string, i: number, end: number, chars: Uint8Array): number => {
+  while (i < end && s.charCodeAt(i) === 59) {
+    const nameEnd = scanClass(s, i + 1, end, chars);
+    if (nameEnd === i + 1 || !escapesOk(s, i + 1, nameEnd)) return -1;
+    i = nameEnd;
+    if (i < end && s.charCodeAt(i) === 61) {
+      const vEnd = scanClass(s, i + 1, end, chars);
+      if (vEnd === i + 1 || !escapesOk(s, i + 1, vEnd)) return -1;
+      i = vEnd;
+    }
+  }
+  return i;
+};
+
+/**
+ * Check that s[start, end) is a well-formed sip:, sips: or tel: URI without building anything
+ * (parseUriAt accepts exactly the same texts). -1: not such a URI or malformed; 0: well-formed;
+ * 1: well-formed and carries URI headers (`?h=v`).
+ */
+export const checkUriAt = (s: string, start: number, end: number): -1 | 0 | 1 => {
+  const colon = s.indexOf(":", start);
+  if (colon < start + 3 || colon > start + 4 || colon >= end) return -1;
+  const scheme = schemeOf(s, start, colon);
+  if (scheme === undefined) return -1;
+  if (scheme === "tel") {
+    let numEnd = colon + 1;
+    while (numEnd < end && s.charCodeAt(numEnd) !== 59) numEnd++;
+    if (numEnd === colon + 1 || !allIn(s, colon + 1, numEnd, TEL_CHARS) || !escapesOk(s, colon + 1, numEnd)) return -1;
+    return checkUriParams(s, numEnd, end, PARAMCHAR) === end ? 0 : -1;
+  }
+  let i = colon + 1;
+  const at = s.indexOf("@", i);
+  if (at >= 0 && at < end) {
+    const pc = s.indexOf(":", i);
+    const userEnd = pc >= 0 && pc < at ? pc : at;
+    if (userEnd === i || !allIn(s, i, userEnd, USER) || !escapesOk(s, i, userEnd)) return -1;
+    if (userEnd < at && (!allIn(s, userEnd + 1, at, PASSWORD) || !escapesOk(s, userEnd + 1, at))) return -1;
+    i = at + 1;
+  }
+  if (!scanHostPort(s, i, end)) return -1;
+  i = checkUriParams(s, hpStop, end, PARAMCHAR);
+  if (i < 0) return -1;
+  if (i === end) return 0;
+  if (s.charCodeAt(i) !== 63) return -1;
+  // headers: hname "=" hvalue *( "&" hname "=" hvalue )
+  i++;
+  for (;;) {
+    const nameEnd = scanClass(s, i, end, HEADERCHAR);
+    if (nameEnd === i || nameEnd >= end || s.charCodeAt(nameEnd) !== 61 || !escapesOk(s, i, nameEnd)) return -1;
+    const vEnd = scanClass(s, nameEnd + 1, end, HEADERCHAR);
+    if (!escapesOk(s, nameEnd + 1, vEnd)) return -1;
+    if (vEnd === end) return 1;
+    if (s.charCodeAt(vEnd) !== 38) return -1;
+    i = vEnd + 1;
+  }
 };
 
 const schemeOf = (s: string, start: number, colon: number): UriScheme | undefined => {
@@ -218,10 +292,10 @@ export const parseUriAt = (s: string, start: number, end: number): SipUri | unde
     }
     i = at + 1;
   }
-  const hp = parseHostPort(s, i, end);
-  if (hp === undefined) return undefined;
-  const host = s.slice(i, hp[0]);
-  i = hp[2];
+  if (!scanHostPort(s, i, end)) return undefined;
+  const host = s.slice(i, hpHostEnd);
+  const port = hpPort;
+  i = hpStop;
   let params: ReadonlyMap<string, string> = NO_ENTRIES;
   if (i < end && s.charCodeAt(i) === 59) {
     const m = new Map<string, string>();
@@ -236,7 +310,7 @@ export const parseUriAt = (s: string, start: number, end: number): SipUri | unde
     if (!parseUriHeaders(s, i, end, m)) return undefined;
     headers = m;
   }
-  return { scheme, user, password, host, port: hp[1], params, headers, raw: start === 0 && end === s.length ? s : s.slice(start, end) };
+  return { scheme, user, password, host, port, params, headers, raw: start === 0 && end === s.length ? s : s.slice(start, end) };
 };
 
 /** Write a URI back as text (canonical escaping; parameters and headers in their order). */
