@@ -1,0 +1,24 @@
+import { Context } from "effect";
+import type { CoreParams } from "../manifest/core-params.ts";
+import {
+  CoreInfo,
+  ProcessGroups,
+  SipSender,
+  type CoreServices,
+  type ProcessGroupsApi,
+  type SipSenderApi,
+} from "../module/core-services.ts";
+import type { ProcessInfo } from "../module/process-info.ts";
+
+/** The CoreServices context a server gives its modules, in the main thread or a worker. */
+export const coreServicesContext = (opts: {
+  readonly proc: ProcessInfo;
+  readonly baseDir: string;
+  readonly core: CoreParams;
+  readonly groups: ProcessGroupsApi;
+  readonly sender: SipSenderApi;
+}): Context.Context<CoreServices> =>
+  Context.make(CoreInfo, { proc: opts.proc, baseDir: opts.baseDir, params: opts.core }).pipe(
+    Context.add(ProcessGroups, opts.groups),
+    Context.add(SipSender, opts.sender),
+  );

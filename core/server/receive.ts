@@ -1,0 +1,105 @@
+import { Runtime } from "effect";
+import type { ProcessInfo } from "../module/process-info.ts";
+import type { Engine, Outcome } from "../script/engine.ts";
+import { forwardReply } from "../script/builtins/forward-reply.ts";
+import { isParseFailure, SipMessage, type ParseFailure } from "../sip/message.ts";
+import { buildReply } from "../sip/reply.ts";
+import { fixTopVia } from "../transport/fix-top-via.ts";
+import type { ReceiveInfo } from "../transport/receive-info.ts";
+import type { TransportApi } from "../transport/transport.ts";
+
+const PARSE_FAILURE_REASON: Readonly<Record<number, string>> = {
+  400: "Bad Request",
+  413: "Request Entity Too Large",
+  414: "Request-URI Too Long",
+  505: "Version Not Supported",
+  513: "Message Too Large",
+};
+
+export interface ReceiverDeps {
+  readonly engine: Engine;
+  readonly transport: Pick<TransportApi, "reply" | "counters">;
+  readonly proc: ProcessInfo;
+  /** Log a line from the receive path (level: Effect log level label). */
+  readonly log: (level: "Debug" | "Info" | "Warning" | "Error", text: string) => void;
+}
+
+/**
+ * The receive path of one process, called by the transport for every message (a UDP datagram or a
+ * framed TCP message), as Kamailio's receive_msg:
+ * 1. parse (lazily); a message that fails gets the reply the parser names (400, 413, 414, 505,
+ *    513) when it is a request other than ACK with enough headers to answer, else it is dropped;
+ *    either way it is counted and logged, never thrown;
+ * 2. requests: add `received`/`rport` to the top Via (RFC 3261 §18.2.1, RFC 3581);
+ * 3. `event_route[core:pre-routing]` if the config has one; `drop` there ends the processing;
+ * 4. requests run `request_route`; replies run `reply_route` and are then forwarded statelessly
+ *    upstream unless it ran `drop` (tm, when loaded, takes the replies of its transactions first).
+ */
+export const makeReceiver = (deps: ReceiverDeps): ((buf: Buffer, rcv: ReceiveInfo) => void) => {
+  const { engine, transport, proc, log } = deps;
+  const program = engine.program;
+  const preRouting = program.events.get("core:pre-routing")?.key;
+  const requestRoute = program.request?.key;
+  const replyRoute = program.reply?.key;
+  const runFork = Runtime.runFork(engine.runtime);
+
+  const onParseFailure = (f: ParseFailure, rcv: ReceiveInfo): void => {
+    transport.counters.parseErrors++;
+    const req = f.partial;
+    let answered = false;
+    if (f.status !== 0 && req !== undefined && req.isRequest && req.method !== "ACK") {
+      try {
+        const reason = PARSE_FAILURE_REASON[f.status] ?? "Bad Request";
+        answered = transport.reply(req, rcv, buildReply(req, f.status, reason));
+      } catch {
+        answered = false;
+      }
+    }
+    log(
+      "Debug",
+      `malformed message from ${rcv.proto}:${rcv.srcIp}:${rcv.srcPort}: ${f.reason}${answered ? ` (answered ${f.status})` : " (dropped)"}`,
+    );
+  };
+
+  const afterMain = (msg: SipMessage, o: Outcome): void => {
+    if (!msg.isRequest && !o.dropped) runFork(forwardReply(msg));
+  };
+
+  const runMain = (msg: SipMessage, rcv: ReceiveInfo): void => {
+    const block = msg.isRequest ? requestRoute : replyRoute;
+    if (block === undefined) {
+      afterMain(msg, { code: 1, dropped: false, exited: false });
+      return;
+    }
+    const ctx = engine.newContext(msg, rcv, { proc });
+    const o = engine.run(block, ctx);
+    if (o instanceof Promise) void o.then((r) => afterMain(msg, r));
+    else afterMain(msg, o);
+  };
+
+  return (buf, rcv) => {
+    let parsed: SipMessage | ParseFailure;
+    try {
+      parsed = SipMessage.parse(buf);
+    } catch (e) {
+      // The parser does not throw by contract; if it ever does, the message is lost, not the server.
+      transport.counters.parseErrors++;
+      log("Error", `parser failure on a message from ${rcv.srcIp}:${rcv.srcPort}: ${e instanceof Error ? e.message : String(e)}`);
+      return;
+    }
+    if (isParseFailure(parsed)) return onParseFailure(parsed, rcv);
+    const msg = parsed;
+    try {
+      if (msg.isRequest) fixTopVia(msg, rcv);
+      if (preRouting === undefined) return runMain(msg, rcv);
+      const ctx = engine.newContext(msg, rcv, { proc, phase: "pre-routing", route: "event" });
+      const o = engine.run(preRouting, ctx);
+      if (o instanceof Promise) void o.then((r) => (r.dropped ? undefined : runMain(msg, rcv)));
+      else if (!o.dropped) runMain(msg, rcv);
+    } catch (e) {
+      // A header the script asked for was malformed deep inside a function: the message is dropped.
+      transport.counters.parseErrors++;
+      log("Warning", `message from ${rcv.srcIp}:${rcv.srcPort} dropped: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+};

@@ -1,0 +1,137 @@
+import { Context, Effect, Either, LogLevel, Runtime, type Scope } from "effect";
+import { SipmodErrors, type SipmodError } from "../errors.ts";
+import type { CoreParams } from "../manifest/core-params.ts";
+import { childInitModules, initModules } from "../manifest/lifecycle.ts";
+import type { LoadedManifest } from "../manifest/loaded-manifest.ts";
+import { MAIN_PROCESS } from "../module/process-info.ts";
+import type { TaskData } from "../module/values.ts";
+import { makeProcessGroups, type ProcessGroupsControlApi } from "../process/groups.ts";
+import { Forwarding } from "../script/builtins/forwarding.ts";
+import { makeEngine, type Engine } from "../script/engine.ts";
+import type { ListenerInfo } from "../transport/listener-info.ts";
+import { parseListens } from "../transport/listen-spec.ts";
+import type { ReceiveInfo } from "../transport/receive-info.ts";
+import { startTransport, type TransportApi } from "../transport/transport.ts";
+import { bindConfig } from "./bind-config.ts";
+import { coreServicesContext } from "./core-services-layer.ts";
+import { forwardingFromListeners } from "./forwarding-from-listeners.ts";
+import { serverGroupSpecs } from "./group-specs.ts";
+import { LateGroups } from "./late-groups.ts";
+import { LateSender } from "./late-sender.ts";
+import { loadServerConfig } from "./load-config.ts";
+import { mainCalls } from "./main-calls.ts";
+import { makeReceiver } from "./receive.ts";
+import type { WorkerBootArgs } from "./worker-boot.ts";
+
+export interface ServerOptions {
+  /** plugins.json or a .cfg file. */
+  readonly file: string;
+  /** A cfg file that replaces the manifest's `config`. */
+  readonly config?: string;
+  /** Replace the configured listen addresses (tests use port 0). */
+  readonly listen?: readonly string[];
+}
+
+export interface RunningServer {
+  readonly loaded: LoadedManifest;
+  readonly core: CoreParams;
+  readonly listeners: readonly ListenerInfo[];
+  readonly transport: TransportApi;
+  readonly groups: ProcessGroupsControlApi;
+  readonly engine: Engine;
+}
+
+const workerBootUrl = new URL(`./worker-boot${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url);
+
+/**
+ * Boot a server in this (main) thread, as Kamailio starts: load and check the manifest and cfg,
+ * bind the routing script, run the modules' init, bind the listening sockets, start the process
+ * groups (each worker boots the same manifest and config and runs childInit), run childInit here,
+ * then start processing messages. Everything stops in reverse order when the Scope closes.
+ */
+export const startServer = (opts: ServerOptions): Effect.Effect<RunningServer, SipmodErrors, Scope.Scope> =>
+  Effect.gen(function* () {
+    const { loaded: loaded0, cfg } = yield* loadServerConfig(opts.file, opts.config);
+    const loaded: LoadedManifest =
+      opts.listen !== undefined ? { ...loaded0, core: { ...loaded0.core, listen: [...opts.listen] } } : loaded0;
+    const core = loaded.core;
+    const program = yield* bindConfig(loaded, cfg);
+    const listens = yield* one(Either.match(parseListens(core.listen), { onLeft: Effect.fail, onRight: Effect.succeed }));
+
+    const groupSpecs = serverGroupSpecs(loaded);
+    const lateGroups = new LateGroups(groupSpecs.map((g) => g.name));
+    const sender = new LateSender();
+    const services = coreServicesContext({ proc: MAIN_PROCESS, baseDir: loaded.baseDir, core, groups: lateGroups, sender });
+
+    // 1. modules' init (once, main thread), before any socket or worker exists.
+    const moduleCtx = yield* one(initModules(loaded).pipe(Effect.provide(services)));
+
+    // 2. sockets: bound now, messages handled once the engine is ready (until then dropped).
+    let receive: (buf: Buffer, rcv: ReceiveInfo) => void = () => {};
+    const rt = yield* Effect.runtime<never>();
+    const transportLevels = { info: LogLevel.Info, warn: LogLevel.Warning, error: LogLevel.Error } as const;
+    const transport = yield* one(
+      startTransport(listens, (buf, rcv) => receive(buf, rcv), {
+        params: {
+          udp_recv_buffer: core.udp_recv_buffer,
+          udp_send_buffer: core.udp_send_buffer,
+          tcp_max_message: core.tcp_max_message,
+          tcp_idle_timeout: core.tcp_idle_timeout,
+          tcp_connect_timeout: core.tcp_connect_timeout,
+        },
+        log: (level, text) =>
+          Runtime.runSync(rt)(Effect.logWithLevel(transportLevels[level], text).pipe(Effect.annotateLogs("module", "transport"))),
+      }),
+    );
+    sender.attach({ reply: transport.reply, send: transport.send });
+    yield* Effect.addFinalizer(() => Effect.sync(() => sender.attach(undefined)));
+
+    // 3. process groups: each worker boots the same files and runs childInit.
+    let groupsRef: ProcessGroupsControlApi | undefined;
+    const bootArgs: WorkerBootArgs = {
+      file: opts.file,
+      config: opts.config ?? null,
+      listen: [...core.listen],
+      groups: groupSpecs.map((g) => g.name),
+      listeners: transport.listeners.map((l) => ({ ...l })),
+    };
+    const groups = yield* one(
+      makeProcessGroups(groupSpecs, { url: workerBootUrl, args: bootArgs as unknown as TaskData }, {
+        onCall: mainCalls(
+          () => transport,
+          () => groupsRef,
+          (text) => Effect.runSync(Effect.logWarning(text)),
+        ),
+      }),
+    );
+    groupsRef = groups;
+    lateGroups.attach(groups);
+    yield* Effect.addFinalizer(() => Effect.sync(() => lateGroups.attach(undefined)));
+
+    // 4. childInit in the main thread, then the engine with every service the functions need.
+    const mainCtx = yield* one(childInitModules(loaded, MAIN_PROCESS, moduleCtx).pipe(Effect.provide(services)));
+    const forwarding = forwardingFromListeners(transport.listeners);
+    const runtime = yield* Effect.runtime<unknown>().pipe(
+      Effect.provide(Context.add(Context.merge(mainCtx, services), Forwarding, forwarding)),
+    );
+    const engine = makeEngine(program, runtime, {
+      isMyself: (host, port) => forwarding.isLocal(host, port, "udp") || forwarding.isLocal(host, port, "tcp"),
+    });
+    receive = makeReceiver({
+      engine,
+      transport,
+      proc: MAIN_PROCESS,
+      log: (level, text) => Effect.runSync(Effect.logWithLevel(LOG_LEVELS[level], text)),
+    });
+    yield* Effect.logInfo(
+      `sipmod ready: ${loaded.modules.map((m) => m.decl.name).join(", ")}; ` +
+        `groups: ${groupSpecs.map((g) => `${g.name}x${g.size}`).join(", ") || "none"}`,
+    );
+    return { loaded, core, listeners: transport.listeners, transport, groups, engine };
+  });
+
+/** One error as the list type start-up reports. */
+const one = <A, R>(eff: Effect.Effect<A, SipmodError, R>): Effect.Effect<A, SipmodErrors, R> =>
+  Effect.mapError(eff, (e) => new SipmodErrors({ errors: [e] }));
+
+const LOG_LEVELS = { Debug: LogLevel.Debug, Info: LogLevel.Info, Warning: LogLevel.Warning, Error: LogLevel.Error } as const;
