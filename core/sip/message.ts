@@ -35,7 +35,7 @@ import {
   headerIdOf,
 } from "./header-names.ts";
 import { resolveLimits, type ParseLimits } from "./limits.ts";
-import { parseNameAddr, parseNameAddrAt, type NameAddr } from "./name-addr.ts";
+import { parseNameAddrAt, type NameAddr } from "./name-addr.ts";
 import { SipParseError, type ParseFailureStatus } from "./parse-error.ts";
 import {
   F_ID,
@@ -52,9 +52,9 @@ import {
   type Scan,
   type ScanError,
 } from "./scan.ts";
-import { parseDigits, parseDigitsAt, splitTopLevel, unfold } from "./text-scan.ts";
-import { checkUriAt, parseUri, parseUriAt, uriSchemeOf, type SipUri } from "./uri.ts";
-import { editViaParams, parseFirstVia, parseViaAt, parseViaList, type Via } from "./via.ts";
+import { parseDigitsAt, splitRanges, splitTopLevel, srcOf, unfold, type Src } from "./text-scan.ts";
+import { checkUriAt, parseUriAt, uriSchemeOf, type SipUri } from "./uri.ts";
+import { editViaParams, parseFirstVia, parseViaAt, parseViaListAt, type Via } from "./via.ts";
 
 export type { Via } from "./via.ts";
 export type { NameAddr } from "./name-addr.ts";
@@ -142,6 +142,7 @@ export class SipMessage {
   private _rr: NameAddr[] | undefined = undefined;
   private _body: Buffer | undefined = undefined;
   private _edits: MessageEdits | undefined = undefined;
+  private _msrc: Src | undefined = undefined;
 
   private constructor(buf: Buffer, text: string, scan: Scan, limits: ParseLimits) {
     this.buf = buf;
@@ -189,7 +190,7 @@ export class SipMessage {
     }
     if (clCount > 1) return { reason: "more than one Content-Length", status: 400 };
     const src = this.src(this.firstOf[HDR_CONTENT_LENGTH]!);
-    const cl = parseDigitsAt(src, this.rs, this.re, 0x7fffffff);
+    const cl = parseDigitsAt(src.b, this.rs, this.re, 0x7fffffff);
     if (cl < 0) return { reason: "malformed Content-Length", status: 400 };
     if (cl > avail) return { reason: "Content-Length larger than the message", status: 400 };
     this.bodyEnd = this.bodyStart + cl;
@@ -202,7 +203,7 @@ export class SipMessage {
     if (this.isRequest) {
       // sip:, sips: and tel: are parsed (which rejects control characters and malformed parts);
       // any other scheme only needs a scheme and no control characters (416 is the router's call)
-      const check = this.isAscii() ? checkUriAt(this.text, this.scan.b0, this.scan.b1) : checkUriAt(this.ruri, 0, this.ruri.length);
+      const check = checkUriAt(this.buf, this.scan.b0, this.scan.b1);
       if (check === 1) return { reason: "Request-URI carries headers", status: 400 };
       if (check < 0) {
         const scheme = uriSchemeOf(this.ruri);
@@ -233,7 +234,7 @@ export class SipMessage {
     if (this.nameAddrOf(HDR_FROM) === undefined) return { reason: "malformed From header", status: 400 };
     if (this.nameAddrOf(HDR_TO) === undefined) return { reason: "malformed To header", status: 400 };
     const mf = f[HDR_MAX_FORWARDS]!;
-    if (mf >= 0 && parseDigitsAt(this.src(mf), this.rs, this.re, 0x7fffffff) < 0) return { reason: "malformed Max-Forwards", status: 400 };
+    if (mf >= 0 && parseDigitsAt(this.src(mf).b, this.rs, this.re, 0x7fffffff) < 0) return { reason: "malformed Max-Forwards", status: 400 };
     return undefined;
   }
 
@@ -258,27 +259,32 @@ export class SipMessage {
     return this.isAscii() ? this.text.slice(start, end) : this.buf.toString("utf8", start, end);
   }
 
-  /** Start and end of the value returned by the last src() call. */
+  /** Start and end (byte offsets) of the value returned by the last src() call. */
   private rs = 0;
   private re = 0;
 
+  /** The whole message as a parser source (bytes + latin1 text), built on first use. */
+  private msrc(): Src {
+    if (this._msrc === undefined) this._msrc = { b: this.buf, t: this.text, ascii: this.isAscii() };
+    return this._msrc;
+  }
+
   /**
-   * The value of header line k as (string, this.rs, this.re) without slicing: the message text
-   * itself when the value is plain ASCII on one line, else a fresh unfolded/decoded string.
-   * Parsers then read a flat string (much faster than a sliced one).
+   * The value of header line k as (Src, this.rs, this.re) without copying: the message itself
+   * when the value sits on one line, else a fresh Src of the unfolded value.
    */
-  private src(k: number): string {
+  private src(k: number): Src {
     const o = k * STRIDE;
     const idx = this.scan.index;
-    if (this.isAscii() && (idx[o + F_ID]! & FLAG_FOLDED) === 0) {
+    if ((idx[o + F_ID]! & FLAG_FOLDED) === 0) {
       this.rs = idx[o + F_VAL_START]!;
       this.re = idx[o + F_VAL_END]!;
-      return this.text;
+      return this.msrc();
     }
-    const v = this.valueAt(k);
+    const src = srcOf(this.valueAt(k));
     this.rs = 0;
-    this.re = v.length;
-    return v;
+    this.re = src.b.length;
+    return src;
   }
 
   /** Value of header line k (trimmed, unfolded, UTF-8 decoded). */
@@ -382,8 +388,7 @@ export class SipMessage {
   parsedRuri(): SipUri | undefined {
     if (this._ruriParsed === undefined) {
       if (!this.isRequest) this._ruriParsed = null;
-      else if (this.isAscii()) this._ruriParsed = parseUriAt(this.text, this.scan.b0, this.scan.b1) ?? null;
-      else this._ruriParsed = parseUri(this.ruri) ?? null;
+      else this._ruriParsed = parseUriAt(this.msrc(), this.scan.b0, this.scan.b1) ?? null;
     }
     return this._ruriParsed ?? undefined;
   }
@@ -437,8 +442,7 @@ export class SipMessage {
   private topVia(): Via | undefined {
     if (this._via === undefined) {
       const k = this.firstOf[HDR_VIA]!;
-      const src = k < 0 ? "" : this.src(k);
-      this._via = (k < 0 ? undefined : parseViaAt(src, this.rs, this.re)) ?? null;
+      this._via = (k < 0 ? undefined : parseViaAt(this.src(k), this.rs, this.re)) ?? null;
     }
     return this._via ?? undefined;
   }
@@ -455,7 +459,8 @@ export class SipMessage {
     if (this._vias === undefined) {
       const out: Via[] = [];
       for (const k of this.indexesOf("via")) {
-        const list = parseViaList(this.valueAt(k), this.limits.maxListItems - out.length);
+        const src = this.src(k);
+        const list = parseViaListAt(src, this.rs, this.re, this.limits.maxListItems - out.length);
         if (list === undefined) throw new SipParseError("malformed Via header", 400, "via");
         out.push(...list);
       }
@@ -520,10 +525,11 @@ export class SipMessage {
     const n = this.scan.count;
     for (let k = first; k < n; k++) {
       if (this.idAt(k) !== id) continue;
-      const items = splitTopLevel(this.valueAt(k), this.limits.maxListItems - out.length);
+      const src = this.src(k);
+      const items = splitRanges(src.b, this.rs, this.re, this.limits.maxListItems - out.length);
       if (items === undefined) throw new SipParseError(`too many values in ${lname}`, 400, lname);
-      for (const it of items) {
-        const na = parseNameAddr(it);
+      for (let j = 0; j < items.length; j += 2) {
+        const na = parseNameAddrAt(src, items[j]!, items[j + 1]!);
         if (na === undefined) throw new SipParseError(`malformed ${lname} header`, 400, lname);
         out.push(na);
       }
@@ -556,7 +562,8 @@ export class SipMessage {
   maxForwards(): number | undefined {
     const k = this.firstOf[HDR_MAX_FORWARDS]!;
     if (k < 0) return undefined;
-    const v = parseDigits(this.valueAt(k), 0x7fffffff);
+    const src = this.src(k);
+    const v = parseDigitsAt(src.b, this.rs, this.re, 0x7fffffff);
     if (v < 0) throw new SipParseError("malformed Max-Forwards header", 400, "max-forwards");
     return v;
   }

@@ -4,7 +4,7 @@
  * and header parameters. In the bare addr-spec form everything after the first ';' is a header
  * parameter, and the URI may not contain ',', '?' or ';'.
  */
-import { parseParams, scanClass, scanParams, scanQuoted, skipWs, TOKEN, unquote } from "./text-scan.ts";
+import { cut, nameBytes, parseParams, scanClass, scanParams, scanQuoted, skipWs, srcOf, TOKEN, unquote, type Src } from "./text-scan.ts";
 
 export interface NameAddr {
   /** Display name: quotes removed and quoted-pairs resolved; token form trimmed. */
@@ -25,12 +25,12 @@ export interface NameAddr {
 
 const NO_PARAMS: ReadonlyMap<string, string> = new Map();
 
-/** Scheme check on s[start, end): ALPHA *(ALPHA / DIGIT / "+" / "-" / ".") ":" */
-const hasScheme = (s: string, start: number, end: number): boolean => {
-  const c0 = s.charCodeAt(start) | 0x20;
+/** Scheme check on bytes [start, end): ALPHA *(ALPHA / DIGIT / "+" / "-" / ".") ":" */
+const hasScheme = (b: Uint8Array, start: number, end: number): boolean => {
+  const c0 = b[start]! | 0x20;
   if (c0 < 97 || c0 > 122) return false;
   for (let i = start + 1; i < end; i++) {
-    const c = s.charCodeAt(i);
+    const c = b[i]!;
     if (c === 58) return i > start;
     const l = c | 0x20;
     if (!((c >= 48 && c <= 57) || (l >= 97 && l <= 122) || c === 43 || c === 45 || c === 46)) return false;
@@ -38,7 +38,7 @@ const hasScheme = (s: string, start: number, end: number): boolean => {
   return false;
 };
 
-const TAG = ["tag"] as const;
+const TAG = nameBytes("tag");
 const found = new Int32Array(2);
 
 /**
@@ -52,7 +52,7 @@ class ParsedNameAddr implements NameAddr {
   private _raw: string | undefined = undefined;
   readonly star = false;
   constructor(
-    private readonly src: string,
+    private readonly src: Src,
     private readonly start: number,
     private readonly end: number,
     /** display name range; dStart < 0 when there is none; quoted: the range includes the quotes */
@@ -69,16 +69,16 @@ class ParsedNameAddr implements NameAddr {
   get display(): string | undefined {
     if (this._display === undefined) {
       if (this.dStart < 0) this._display = null;
-      else this._display = this.quoted ? unquote(this.src, this.dStart + 1, this.dEnd - 1) : this.src.slice(this.dStart, this.dEnd);
+      else this._display = this.quoted ? unquote(this.src, this.dStart + 1, this.dEnd - 1) : cut(this.src, this.dStart, this.dEnd);
     }
     return this._display ?? undefined;
   }
   get uri(): string {
-    if (this._uri === undefined) this._uri = this.src.slice(this.uStart, this.uEnd);
+    if (this._uri === undefined) this._uri = cut(this.src, this.uStart, this.uEnd);
     return this._uri;
   }
   get raw(): string {
-    if (this._raw === undefined) this._raw = this.start === 0 && this.end === this.src.length ? this.src : this.src.slice(this.start, this.end);
+    if (this._raw === undefined) this._raw = cut(this.src, this.start, this.end);
     return this._raw;
   }
   get params(): ReadonlyMap<string, string> {
@@ -95,7 +95,7 @@ class ParsedNameAddr implements NameAddr {
 }
 
 const finish = (
-  s: string,
+  src: Src,
   i: number,
   start: number,
   end: number,
@@ -106,65 +106,70 @@ const finish = (
   uEnd: number,
   bracketed: boolean,
 ): NameAddr | undefined => {
-  let j = skipWs(s, i, end);
+  const b = src.b;
+  let j = skipWs(b, i, end);
   let paramsAt = -1;
   let tag: string | undefined;
   if (j < end) {
     paramsAt = j;
-    j = scanParams(s, j, end, TAG, found);
+    j = scanParams(b, j, end, TAG, found);
     if (j < 0) return undefined;
-    j = skipWs(s, j, end);
+    j = skipWs(b, j, end);
     if (j !== end) return undefined;
-    if (found[0]! >= 0) tag = s.slice(found[0]!, found[1]!);
+    if (found[0]! >= 0) tag = cut(src, found[0]!, found[1]!);
   }
-  return new ParsedNameAddr(s, start, end, dStart, dEnd, quoted, uStart, uEnd, bracketed, tag, paramsAt);
+  return new ParsedNameAddr(src, start, end, dStart, dEnd, quoted, uStart, uEnd, bracketed, tag, paramsAt);
 };
+
+const STAR: NameAddr = { uri: "*", params: NO_PARAMS, star: true, bracketed: false, raw: "*" };
 
 /**
  * Parse one name-addr or addr-spec (not a comma list: split those first with splitTopLevel).
  * Returns undefined when malformed (unterminated quote, no URI scheme, whitespace inside <>,
  * a bare URI with '?', junk after the parameters). Never throws.
  */
-export const parseNameAddr = (text: string): NameAddr | undefined => parseNameAddrAt(text, 0, text.length);
+export const parseNameAddr = (text: string): NameAddr | undefined => {
+  const src = srcOf(text);
+  return parseNameAddrAt(src, 0, src.b.length);
+};
 
-/** parseNameAddr on s[start, end) without slicing it first. */
-export const parseNameAddrAt = (s: string, start: number, end: number): NameAddr | undefined => {
-  start = skipWs(s, start, end);
-  while (end > start && s.charCodeAt(end - 1) <= 32) end--;
+/** parseNameAddr on bytes [start, end) of a Src. */
+export const parseNameAddrAt = (src: Src, start: number, end: number): NameAddr | undefined => {
+  const b = src.b;
+  start = skipWs(b, start, end);
+  while (end > start && b[end - 1]! <= 32) end--;
   if (end === start) return undefined;
-  if (end - start === 1 && s.charCodeAt(start) === 42) {
-    return { uri: "*", params: NO_PARAMS, star: true, bracketed: false, raw: "*" };
-  }
+  if (end - start === 1 && b[start] === 42) return STAR;
   let dStart = -1;
   let dEnd = -1;
   let quoted = false;
   let lt = -1;
-  if (s.charCodeAt(start) === 34) {
-    const q = scanQuoted(s, start, end);
+  if (b[start] === 34) {
+    const q = scanQuoted(b, start, end);
     if (q < 0) return undefined;
     dStart = start;
     dEnd = q;
     quoted = true;
-    const i = skipWs(s, q, end);
-    if (i >= end || s.charCodeAt(i) !== 60) return undefined;
+    const i = skipWs(b, q, end);
+    if (i >= end || b[i] !== 60) return undefined;
     lt = i;
   } else {
     // display-name = *(token LWS) followed by '<', or an addr-spec
     let j = start;
     for (;;) {
-      j = scanClass(s, j, end, TOKEN);
-      const k = skipWs(s, j, end);
+      j = scanClass(b, j, end, TOKEN);
+      const k = skipWs(b, j, end);
       if (k >= end) break;
-      if (s.charCodeAt(k) === 60) {
+      if (b[k] === 60) {
         lt = k;
         break;
       }
-      if (k === j) break; // a char that is neither token, space nor '<'
+      if (k === j) break; // a byte that is neither token, space nor '<'
       j = k;
     }
     if (lt > start) {
       let de = lt;
-      while (de > start && s.charCodeAt(de - 1) <= 32) de--;
+      while (de > start && b[de - 1]! <= 32) de--;
       dStart = start;
       dEnd = de;
     }
@@ -173,23 +178,23 @@ export const parseNameAddrAt = (s: string, start: number, end: number): NameAddr
     // one pass to the '>': no whitespace allowed inside <>
     let gt = lt + 1;
     for (; gt < end; gt++) {
-      const c = s.charCodeAt(gt);
+      const c = b[gt]!;
       if (c === 62) break;
       if (c === 32 || c === 9 || c === 13 || c === 10) return undefined;
     }
-    if (gt >= end || gt === lt + 1 || !hasScheme(s, lt + 1, gt)) return undefined;
-    return finish(s, gt + 1, start, end, dStart, dEnd, quoted, lt + 1, gt, true);
+    if (gt >= end || gt === lt + 1 || !hasScheme(b, lt + 1, gt)) return undefined;
+    return finish(src, gt + 1, start, end, dStart, dEnd, quoted, lt + 1, gt, true);
   }
   // addr-spec: the URI runs to the first ';' or whitespace
   let u = start;
   while (u < end) {
-    const c = s.charCodeAt(u);
+    const c = b[u]!;
     if (c === 59 || c === 32 || c === 9 || c === 13 || c === 10) break;
     if (c === 63 || c === 44 || c === 60 || c === 62 || c === 34) return undefined;
     u++;
   }
-  if (!hasScheme(s, start, u)) return undefined;
-  return finish(s, u, start, end, -1, -1, false, start, u, false);
+  if (!hasScheme(b, start, u)) return undefined;
+  return finish(src, u, start, end, -1, -1, false, start, u, false);
 };
 
 /** Write a name-addr back: display (quoted when needed) <uri> ;params. */

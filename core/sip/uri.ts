@@ -3,7 +3,7 @@
  * User, password, parameter names and values, and URI headers are unescaped (%XX decoded);
  * parameter names are lower-cased. `formatUri` escapes what RFC 3261 requires.
  */
-import { HOST, scanClass } from "./text-scan.ts";
+import { cut, HOST, scanClass, srcOf, type Src } from "./text-scan.ts";
 
 export type UriScheme = "sip" | "sips" | "tel";
 
@@ -94,21 +94,28 @@ const escapeWith = (s: string, allowed: Uint8Array): string => {
 
 export const escapeUser = (s: string): string => escapeWith(s, USER_OUT);
 
-const allIn = (s: string, start: number, end: number, t: Uint8Array): boolean => scanClass(s, start, end, t) === end;
+const allIn = (b: Uint8Array, start: number, end: number, t: Uint8Array): boolean => scanClass(b, start, end, t) === end;
 
-/** Parse `;name[=value]` parameters from s[i, end) up to a '?' or the end. Returns the stop index or -1. */
-const parseUriParams = (s: string, i: number, end: number, into: Map<string, string>, chars: Uint8Array): number => {
-  while (i < end && s.charCodeAt(i) === 59) {
+/** Index of byte c in b[i, end), or -1. */
+const findByte = (b: Uint8Array, c: number, i: number, end: number): number => {
+  for (; i < end; i++) if (b[i] === c) return i;
+  return -1;
+};
+
+/** Parse `;name[=value]` parameters from bytes [i, end) up to a '?' or the end. Returns the stop index or -1. */
+const parseUriParams = (src: Src, i: number, end: number, into: Map<string, string>, chars: Uint8Array): number => {
+  const b = src.b;
+  while (i < end && b[i] === 59) {
     const nameStart = i + 1;
-    const nameEnd = scanClass(s, nameStart, end, chars);
+    const nameEnd = scanClass(b, nameStart, end, chars);
     if (nameEnd === nameStart) return -1;
-    const name = unescapeUri(s.slice(nameStart, nameEnd))?.toLowerCase();
+    const name = unescapeUri(cut(src, nameStart, nameEnd))?.toLowerCase();
     let value: string | undefined = "";
     i = nameEnd;
-    if (i < end && s.charCodeAt(i) === 61) {
-      const vEnd = scanClass(s, i + 1, end, chars);
+    if (i < end && b[i] === 61) {
+      const vEnd = scanClass(b, i + 1, end, chars);
       if (vEnd === i + 1) return -1;
-      value = unescapeUri(s.slice(i + 1, vEnd));
+      value = unescapeUri(cut(src, i + 1, vEnd));
       i = vEnd;
     }
     if (name === undefined || value === undefined) return -1;
@@ -117,20 +124,20 @@ const parseUriParams = (s: string, i: number, end: number, into: Map<string, str
   return i;
 };
 
-/** Parse `?h=v&h=v` from s[i, end). Returns false when malformed. */
-const parseUriHeaders = (s: string, i: number, end: number, into: Map<string, string>): boolean => {
-  // s[i] is '?'
+/** Parse `?h=v&h=v` from bytes [i, end) (b[i] is '?'). Returns false when malformed. */
+const parseUriHeaders = (src: Src, i: number, end: number, into: Map<string, string>): boolean => {
+  const b = src.b;
   i++;
   for (;;) {
-    const nameEnd = scanClass(s, i, end, HEADERCHAR);
-    if (nameEnd === i || nameEnd >= end || s.charCodeAt(nameEnd) !== 61) return false;
-    const vEnd = scanClass(s, nameEnd + 1, end, HEADERCHAR);
-    const name = unescapeUri(s.slice(i, nameEnd));
-    const value = unescapeUri(s.slice(nameEnd + 1, vEnd));
+    const nameEnd = scanClass(b, i, end, HEADERCHAR);
+    if (nameEnd === i || nameEnd >= end || b[nameEnd] !== 61) return false;
+    const vEnd = scanClass(b, nameEnd + 1, end, HEADERCHAR);
+    const name = unescapeUri(cut(src, i, nameEnd));
+    const value = unescapeUri(cut(src, nameEnd + 1, vEnd));
     if (name === undefined || value === undefined) return false;
     if (!into.has(name)) into.set(name, value);
     if (vEnd === end) return true;
-    if (s.charCodeAt(vEnd) !== 38) return false;
+    if (b[vEnd] !== 38) return false;
     i = vEnd + 1;
   }
 };
@@ -140,29 +147,29 @@ let hpHostEnd = 0;
 let hpPort: number | undefined;
 let hpStop = 0;
 
-/** Scan host[:port] at s[i]; false when malformed, else the hp* variables are set. */
-const scanHostPort = (s: string, i: number, end: number): boolean => {
+/** Scan host[:port] at byte i; false when malformed, else the hp* variables are set. */
+const scanHostPort = (b: Uint8Array, i: number, end: number): boolean => {
   let hostEnd: number;
-  if (i < end && s.charCodeAt(i) === 91) {
-    const close = s.indexOf("]", i);
-    if (close < 0 || close >= end) return false;
-    for (let k = i + 1; k < close; k++) {
-      const c = s.charCodeAt(k);
+  if (i < end && b[i] === 91) {
+    let close = i + 1;
+    for (; close < end; close++) {
+      const c = b[close]!;
+      if (c === 93) break;
       if (!(c === 58 || c === 46 || (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102))) return false;
     }
-    if (close === i + 1) return false;
+    if (close >= end || close === i + 1) return false;
     hostEnd = close + 1;
   } else {
-    hostEnd = scanClass(s, i, end, HOST);
+    hostEnd = scanClass(b, i, end, HOST);
     if (hostEnd === i) return false;
   }
   let port: number | undefined;
   let stop = hostEnd;
-  if (stop < end && s.charCodeAt(stop) === 58) {
+  if (stop < end && b[stop] === 58) {
     let k = stop + 1;
     let v = 0;
     while (k < end) {
-      const c = s.charCodeAt(k) - 48;
+      const c = b[k]! - 48;
       if (c < 0 || c > 9) break;
       v = v * 10 + c;
       k++;
@@ -177,140 +184,148 @@ const scanHostPort = (s: string, i: number, end: number): boolean => {
   return true;
 };
 
-/** Every '%' in s[a, b) starts a %XX escape. */
-const escapesOk = (s: string, a: number, b: number): boolean => {
-  for (let i = s.indexOf("%", a); i >= 0 && i < b; i = s.indexOf("%", i + 3)) {
-    if (i + 2 >= b || hexVal(s.charCodeAt(i + 1)) < 0 || hexVal(s.charCodeAt(i + 2)) < 0) return false;
+/** Every '%' in bytes [a, e) starts a %XX escape. */
+const escapesOk = (b: Uint8Array, a: number, e: number): boolean => {
+  for (let i = a; i < e; i++) {
+    if (b[i] === 37) {
+      if (i + 2 >= e || hexVal(b[i + 1]!) < 0 || hexVal(b[i + 2]!) < 0) return false;
+      i += 2;
+    }
   }
   return true;
 };
 
-/** Check `;name[=value]` parameters from s[i, end) up to a '?' or the end; the stop index or -1. */
-const checkUriParams = (s: string, i: number, end: number, chars: Uint8Array): number => {
-  while (i < end && s.charCodeAt(i) === 59) {
-    const nameEnd = scanClass(s, i + 1, end, chars);
-    if (nameEnd === i + 1 || !escapesOk(s, i + 1, nameEnd)) return -1;
+/** Check `;name[=value]` parameters from bytes [i, end) up to a '?' or the end; the stop index or -1. */
+const checkUriParams = (b: Uint8Array, i: number, end: number, chars: Uint8Array): number => {
+  while (i < end && b[i] === 59) {
+    const nameEnd = scanClass(b, i + 1, end, chars);
+    if (nameEnd === i + 1 || !escapesOk(b, i + 1, nameEnd)) return -1;
     i = nameEnd;
-    if (i < end && s.charCodeAt(i) === 61) {
-      const vEnd = scanClass(s, i + 1, end, chars);
-      if (vEnd === i + 1 || !escapesOk(s, i + 1, vEnd)) return -1;
+    if (i < end && b[i] === 61) {
+      const vEnd = scanClass(b, i + 1, end, chars);
+      if (vEnd === i + 1 || !escapesOk(b, i + 1, vEnd)) return -1;
       i = vEnd;
     }
   }
   return i;
 };
 
+const schemeOf = (b: Uint8Array, start: number, colon: number): UriScheme | undefined => {
+  const x = b[start]! | 0x20;
+  const y = b[start + 1]! | 0x20;
+  const z = b[start + 2]! | 0x20;
+  if (colon - start === 3) {
+    if (x === 115 && y === 105 && z === 112) return "sip";
+    if (x === 116 && y === 101 && z === 108) return "tel";
+  } else if (colon - start === 4 && x === 115 && y === 105 && z === 112 && (b[start + 3]! | 0x20) === 115) return "sips";
+  return undefined;
+};
+
 /**
- * Check that s[start, end) is a well-formed sip:, sips: or tel: URI without building anything
- * (parseUriAt accepts exactly the same texts). -1: not such a URI or malformed; 0: well-formed;
- * 1: well-formed and carries URI headers (`?h=v`).
+ * Check that bytes [start, end) are a well-formed sip:, sips: or tel: URI without building
+ * anything (parseUriAt accepts exactly the same texts). -1: not such a URI or malformed;
+ * 0: well-formed; 1: well-formed and carries URI headers (`?h=v`).
  */
-export const checkUriAt = (s: string, start: number, end: number): -1 | 0 | 1 => {
-  const colon = s.indexOf(":", start);
-  if (colon < start + 3 || colon > start + 4 || colon >= end) return -1;
-  const scheme = schemeOf(s, start, colon);
+export const checkUriAt = (b: Uint8Array, start: number, end: number): -1 | 0 | 1 => {
+  const colon = findByte(b, 58, start, Math.min(end, start + 5));
+  if (colon < start + 3) return -1;
+  const scheme = schemeOf(b, start, colon);
   if (scheme === undefined) return -1;
   if (scheme === "tel") {
-    let numEnd = colon + 1;
-    while (numEnd < end && s.charCodeAt(numEnd) !== 59) numEnd++;
-    if (numEnd === colon + 1 || !allIn(s, colon + 1, numEnd, TEL_CHARS) || !escapesOk(s, colon + 1, numEnd)) return -1;
-    return checkUriParams(s, numEnd, end, PARAMCHAR) === end ? 0 : -1;
+    const semi = findByte(b, 59, colon + 1, end);
+    const numEnd = semi < 0 ? end : semi;
+    if (numEnd === colon + 1 || !allIn(b, colon + 1, numEnd, TEL_CHARS) || !escapesOk(b, colon + 1, numEnd)) return -1;
+    return checkUriParams(b, numEnd, end, PARAMCHAR) === end ? 0 : -1;
   }
   let i = colon + 1;
-  const at = s.indexOf("@", i);
-  if (at >= 0 && at < end) {
-    const pc = s.indexOf(":", i);
-    const userEnd = pc >= 0 && pc < at ? pc : at;
-    if (userEnd === i || !allIn(s, i, userEnd, USER) || !escapesOk(s, i, userEnd)) return -1;
-    if (userEnd < at && (!allIn(s, userEnd + 1, at, PASSWORD) || !escapesOk(s, userEnd + 1, at))) return -1;
+  const at = findByte(b, 64, i, end);
+  if (at >= 0) {
+    const pc = findByte(b, 58, i, at);
+    const userEnd = pc >= 0 ? pc : at;
+    if (userEnd === i || !allIn(b, i, userEnd, USER) || !escapesOk(b, i, userEnd)) return -1;
+    if (userEnd < at && (!allIn(b, userEnd + 1, at, PASSWORD) || !escapesOk(b, userEnd + 1, at))) return -1;
     i = at + 1;
   }
-  if (!scanHostPort(s, i, end)) return -1;
-  i = checkUriParams(s, hpStop, end, PARAMCHAR);
+  if (!scanHostPort(b, i, end)) return -1;
+  i = checkUriParams(b, hpStop, end, PARAMCHAR);
   if (i < 0) return -1;
   if (i === end) return 0;
-  if (s.charCodeAt(i) !== 63) return -1;
+  if (b[i] !== 63) return -1;
   // headers: hname "=" hvalue *( "&" hname "=" hvalue )
   i++;
   for (;;) {
-    const nameEnd = scanClass(s, i, end, HEADERCHAR);
-    if (nameEnd === i || nameEnd >= end || s.charCodeAt(nameEnd) !== 61 || !escapesOk(s, i, nameEnd)) return -1;
-    const vEnd = scanClass(s, nameEnd + 1, end, HEADERCHAR);
-    if (!escapesOk(s, nameEnd + 1, vEnd)) return -1;
+    const nameEnd = scanClass(b, i, end, HEADERCHAR);
+    if (nameEnd === i || nameEnd >= end || b[nameEnd] !== 61 || !escapesOk(b, i, nameEnd)) return -1;
+    const vEnd = scanClass(b, nameEnd + 1, end, HEADERCHAR);
+    if (!escapesOk(b, nameEnd + 1, vEnd)) return -1;
     if (vEnd === end) return 1;
-    if (s.charCodeAt(vEnd) !== 38) return -1;
+    if (b[vEnd] !== 38) return -1;
     i = vEnd + 1;
   }
-};
-
-const schemeOf = (s: string, start: number, colon: number): UriScheme | undefined => {
-  const a = s.charCodeAt(start) | 0x20;
-  const b = s.charCodeAt(start + 1) | 0x20;
-  const c = s.charCodeAt(start + 2) | 0x20;
-  if (colon - start === 3) {
-    if (a === 115 && b === 105 && c === 112) return "sip";
-    if (a === 116 && b === 101 && c === 108) return "tel";
-  } else if (colon - start === 4 && a === 115 && b === 105 && c === 112 && (s.charCodeAt(start + 3) | 0x20) === 115) return "sips";
-  return undefined;
 };
 
 const NO_ENTRIES: ReadonlyMap<string, string> = new Map();
 
 /** Parse a sip:, sips: or tel: URI; undefined when it is not one or is malformed. Never throws. */
-export const parseUri = (text: string): SipUri | undefined => parseUriAt(text, 0, text.length);
+export const parseUri = (text: string): SipUri | undefined => {
+  const src = srcOf(text);
+  return parseUriAt(src, 0, src.b.length);
+};
 
-/** parseUri on s[start, end) without slicing it first. */
-export const parseUriAt = (s: string, start: number, end: number): SipUri | undefined => {
-  const colon = s.indexOf(":", start);
-  if (colon < start + 3 || colon > start + 4 || colon >= end) return undefined;
-  const scheme = schemeOf(s, start, colon);
+/** parseUri on bytes [start, end) of a Src. */
+export const parseUriAt = (src: Src, start: number, end: number): SipUri | undefined => {
+  const b = src.b;
+  const colon = findByte(b, 58, start, Math.min(end, start + 5));
+  if (colon < start + 3) return undefined;
+  const scheme = schemeOf(b, start, colon);
   if (scheme === undefined) return undefined;
+  const raw = cut(src, start, end);
   if (scheme === "tel") {
-    const semi = s.indexOf(";", colon + 1);
-    const numEnd = semi < 0 || semi > end ? end : semi;
-    if (numEnd === colon + 1 || !allIn(s, colon + 1, numEnd, TEL_CHARS)) return undefined;
-    const user = unescapeUri(s.slice(colon + 1, numEnd));
+    const semi = findByte(b, 59, colon + 1, end);
+    const numEnd = semi < 0 ? end : semi;
+    if (numEnd === colon + 1 || !allIn(b, colon + 1, numEnd, TEL_CHARS)) return undefined;
+    const user = unescapeUri(cut(src, colon + 1, numEnd));
     if (user === undefined) return undefined;
     const params = new Map<string, string>();
-    if (parseUriParams(s, numEnd, end, params, PARAMCHAR) !== end) return undefined;
-    return { scheme, user, host: "", params, headers: NO_ENTRIES, raw: s.slice(start, end) };
+    if (parseUriParams(src, numEnd, end, params, PARAMCHAR) !== end) return undefined;
+    return { scheme, user, host: "", params, headers: NO_ENTRIES, raw };
   }
   let i = colon + 1;
   let user: string | undefined;
   let password: string | undefined;
-  const at = s.indexOf("@", i);
-  if (at >= 0 && at < end) {
-    const pc = s.indexOf(":", i);
-    const userEnd = pc >= 0 && pc < at ? pc : at;
-    if (userEnd === i || !allIn(s, i, userEnd, USER)) return undefined;
-    user = unescapeUri(s.slice(i, userEnd));
+  const at = findByte(b, 64, i, end);
+  if (at >= 0) {
+    const pc = findByte(b, 58, i, at);
+    const userEnd = pc >= 0 ? pc : at;
+    if (userEnd === i || !allIn(b, i, userEnd, USER)) return undefined;
+    user = unescapeUri(cut(src, i, userEnd));
     if (user === undefined) return undefined;
     if (userEnd < at) {
-      if (!allIn(s, userEnd + 1, at, PASSWORD)) return undefined;
-      password = unescapeUri(s.slice(userEnd + 1, at));
+      if (!allIn(b, userEnd + 1, at, PASSWORD)) return undefined;
+      password = unescapeUri(cut(src, userEnd + 1, at));
       if (password === undefined) return undefined;
     }
     i = at + 1;
   }
-  if (!scanHostPort(s, i, end)) return undefined;
-  const host = s.slice(i, hpHostEnd);
+  if (!scanHostPort(b, i, end)) return undefined;
+  const host = cut(src, i, hpHostEnd);
   const port = hpPort;
   i = hpStop;
   let params: ReadonlyMap<string, string> = NO_ENTRIES;
-  if (i < end && s.charCodeAt(i) === 59) {
+  if (i < end && b[i] === 59) {
     const m = new Map<string, string>();
-    i = parseUriParams(s, i, end, m, PARAMCHAR);
+    i = parseUriParams(src, i, end, m, PARAMCHAR);
     if (i < 0) return undefined;
     params = m;
   }
   let headers: ReadonlyMap<string, string> = NO_ENTRIES;
   if (i < end) {
-    if (s.charCodeAt(i) !== 63) return undefined;
+    if (b[i] !== 63) return undefined;
     const m = new Map<string, string>();
-    if (!parseUriHeaders(s, i, end, m)) return undefined;
+    if (!parseUriHeaders(src, i, end, m)) return undefined;
     headers = m;
   }
-  return { scheme, user, password, host, port, params, headers, raw: start === 0 && end === s.length ? s : s.slice(start, end) };
+  return { scheme, user, password, host, port, params, headers, raw };
 };
 
 /** Write a URI back as text (canonical escaping; parameters and headers in their order). */
