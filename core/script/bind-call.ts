@@ -9,7 +9,7 @@ import { bindPvText } from "./bind-pv.ts";
 import { RUN_BREAK, RUN_RETURN, type BoundRoute, type ContinuationRef, type Exec } from "./bound.ts";
 import type { ScriptContext } from "./context.ts";
 import { invoke, type CallSite, type FunctionRun } from "./exec-call.ts";
-import { EvalFailure, isEvalFailure, runStmts } from "./exec-list.ts";
+import { isEvalFailure, runStmts, type EvalFailure } from "./exec-list.ts";
 import { KAMAILIO_LEVELS } from "./log-level.ts";
 import { andThen, attempt, Pending, sequence, type Maybe } from "./maybe-async.ts";
 import { scanPv } from "./parse-pv.ts";
@@ -235,20 +235,21 @@ const callExec = (site: CallSite, args: readonly ArgBinding[]): Exec => {
   }
   const evs = args.map((a) => (a.kind === "static" ? () => a.value : a.ev));
   if (args.every((a) => a.kind === "static" || a.sync)) {
-    return (ctx) =>
-      attempt(
-        () => {
-          const argv = new Array<string | number>(n);
-          for (let i = 0; i < n; i++) {
-            const v = evs[i]!(ctx) as ArgValue;
-            if (v === NOT_INT) return notInt(ctx, site, i);
-            argv[i] = v as string | number;
-          }
-          return invoke(site, ctx, argv);
-        },
-        isEvalFailure,
-        (e) => argFailed(ctx, site, e),
-      );
+    return (ctx) => {
+      const argv = new Array<string | number>(n);
+      for (let i = 0; i < n; i++) {
+        let v: ArgValue;
+        try {
+          v = evs[i]!(ctx) as ArgValue;
+        } catch (e) {
+          if (!isEvalFailure(e)) throw e;
+          return argFailed(ctx, site, e);
+        }
+        if (v === NOT_INT) return notInt(ctx, site, i);
+        argv[i] = v as string | number;
+      }
+      return invoke(site, ctx, argv);
+    };
   }
   return (ctx) =>
     attempt(
@@ -321,14 +322,15 @@ export const bindRouteCall = (env: BindEnv, scope: BindScope, target: Expr, stat
     }
     return callRoute(ctx, r, pos);
   };
+  const failed = (ctx: ScriptContext, e: EvalFailure): number => {
+    ctx.host.log(KAMAILIO_LEVELS.L_ERR, `route() at ${pos.file}:${pos.line}: cannot evaluate the route name: ${e.message}`);
+    return -1;
+  };
   return (ctx) =>
     attempt(
       () => andThen(ev(ctx), (v) => go(ctx, v)),
       isEvalFailure,
-      (e) => {
-        ctx.host.log(KAMAILIO_LEVELS.L_ERR, `route() at ${pos.file}:${pos.line}: cannot evaluate the route name: ${e.message}`);
-        return -1;
-      },
+      (e) => failed(ctx, e),
     );
 };
 

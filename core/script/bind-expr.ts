@@ -5,7 +5,7 @@ import { bindError, type BindEnv, type BindScope } from "./bind-env.ts";
 import { bindPvRef, type BoundPv } from "./bind-pv.ts";
 import type { ScriptContext } from "./context.ts";
 import { EvalFailure } from "./exec-list.ts";
-import { andThen, type Maybe } from "./maybe-async.ts";
+import { andThen, Pending, type Maybe } from "./maybe-async.ts";
 import { compilePosix } from "./posix-regex.ts";
 import { byteLength, toInt, toStr } from "./values.ts";
 
@@ -73,7 +73,15 @@ const lift2 = (a: BExpr, b: BExpr, f: (x: ScriptValue, y: ScriptValue) => Script
   const ea = a.ev;
   const eb = b.ev;
   if (a.sync && b.sync) return (ctx) => f(ea(ctx) as ScriptValue, eb(ctx) as ScriptValue);
-  return (ctx) => andThen(ea(ctx), (x) => andThen(eb(ctx), (y) => f(x, y)));
+  // Closures only once a side is actually pending.
+  const right = (ctx: ScriptContext, x: ScriptValue): Maybe<ScriptValue> => {
+    const y = eb(ctx);
+    return y instanceof Pending ? y.then((yy) => f(x, yy)) : f(x, y);
+  };
+  return (ctx) => {
+    const x = ea(ctx);
+    return x instanceof Pending ? x.then((xx) => right(ctx, xx)) : right(ctx, x);
+  };
 };
 
 /** The expression as an int for conditions (true when > 0). */

@@ -17,7 +17,7 @@ import {
 import type { ScriptContext } from "./context.ts";
 import { isEvalFailure, runClauses, runStmts, type EvalFailure } from "./exec-list.ts";
 import { KAMAILIO_LEVELS } from "./log-level.ts";
-import { andThen, attempt, Pending, type Maybe } from "./maybe-async.ts";
+import { andThen, Pending, type Maybe } from "./maybe-async.ts";
 import { compilePosix } from "./posix-regex.ts";
 import { toInt, toStr } from "./values.ts";
 
@@ -63,26 +63,22 @@ const evalFailed = (ctx: ScriptContext, what: string, e: EvalFailure): void =>
 /** Evaluate a condition to an int; a failed evaluation counts as `fail` (logged). */
 const condition = (b: BExpr, what: string, fail: number): ((ctx: ScriptContext) => Maybe<number>) => {
   const cond = intOf(b);
-  if (b.sync) {
-    return (ctx) => {
-      try {
-        return cond(ctx) as number;
-      } catch (e) {
-        if (!isEvalFailure(e)) throw e;
+  return (ctx) => {
+    let v: Maybe<number>;
+    try {
+      v = cond(ctx);
+    } catch (e) {
+      if (!isEvalFailure(e)) throw e;
+      evalFailed(ctx, what, e);
+      return fail;
+    }
+    if (v instanceof Pending)
+      return v.recover(isEvalFailure, (e) => {
         evalFailed(ctx, what, e);
         return fail;
-      }
-    };
-  }
-  return (ctx) =>
-    attempt(
-      () => cond(ctx),
-      isEvalFailure,
-      (e) => {
-        evalFailed(ctx, what, e);
-        return fail;
-      },
-    );
+      });
+    return v;
+  };
 };
 
 // ------------------------------------------------------------------------------------- lists
@@ -185,7 +181,10 @@ const bindFlowStmt = (
     };
   }
   const cond = condition(b, `${what} value evaluation`, -1);
-  return (ctx) => andThen(cond(ctx), (v) => finish(ctx, v));
+  return (ctx) => {
+    const v = cond(ctx);
+    return v instanceof Pending ? v.then((x) => finish(ctx, x)) : finish(ctx, v);
+  };
 };
 
 // ------------------------------------------------------------------------------------ assign
@@ -243,18 +242,23 @@ const bindAssign = (env: BindEnv, scope: BindScope, s: AssignStmt): Exec | undef
       return store(ctx, v);
     };
   }
-  return (ctx) =>
-    andThen(
-      attempt<ScriptValue | typeof FAILED, EvalFailure>(
-        () => ev(ctx),
-        isEvalFailure,
-        (e) => {
+  return (ctx) => {
+    let v: Maybe<ScriptValue>;
+    try {
+      v = ev(ctx);
+    } catch (e) {
+      if (!isEvalFailure(e)) throw e;
+      return failed(ctx, e);
+    }
+    if (v instanceof Pending)
+      return (v as Pending<ScriptValue | typeof FAILED>)
+        .recover(isEvalFailure, (e): ScriptValue | typeof FAILED => {
           failed(ctx, e);
           return FAILED;
-        },
-      ),
-      (v) => (v === FAILED ? -1 : store(ctx, v as ScriptValue)),
-    );
+        })
+        .then((x) => (x === FAILED ? -1 : store(ctx, x as ScriptValue)));
+    return store(ctx, v);
+  };
 };
 
 const FAILED: { readonly failed: true } = { failed: true };
@@ -275,8 +279,10 @@ const bindIf = (env: BindEnv, scope: BindScope, s: IfStmt, path: readonly number
     return elseS !== undefined ? runStmts(elseS, 0, ctx, 1) : 1;
   };
   const cond = condition(b, "if expression evaluation", 0);
-  if (b.sync) return (ctx) => after(ctx, cond(ctx) as number);
-  return (ctx) => andThen(cond(ctx), (v) => after(ctx, v));
+  return (ctx) => {
+    const v = cond(ctx);
+    return v instanceof Pending ? v.then((x) => after(ctx, x)) : after(ctx, v);
+  };
 };
 
 // ------------------------------------------------------------------------------------- while
@@ -414,9 +420,18 @@ const bindSwitch = (env: BindEnv, scope: BindScope, s: SwitchStmt, path: readonl
     evalFailed(ctx, "switch expression evaluation", e);
     return FAILED;
   };
-  return (ctx) =>
-    andThen(
-      attempt<ScriptValue | typeof FAILED, EvalFailure>(() => ev(ctx), isEvalFailure, (e) => failed(ctx, e)),
-      (v) => after(ctx, v),
-    );
+  return (ctx) => {
+    let v: Maybe<ScriptValue>;
+    try {
+      v = ev(ctx);
+    } catch (e) {
+      if (!isEvalFailure(e)) throw e;
+      return after(ctx, failed(ctx, e));
+    }
+    if (v instanceof Pending)
+      return (v as Pending<ScriptValue | typeof FAILED>)
+        .recover(isEvalFailure, (e): ScriptValue | typeof FAILED => failed(ctx, e))
+        .then((x) => after(ctx, x));
+    return after(ctx, v);
+  };
 };

@@ -38,8 +38,8 @@ export class ScriptContext implements CallContext {
   /** Destination URI ($du); undefined when not set. */
   du: string | undefined = undefined;
   phase: "pre-routing" | undefined;
-  avps = new AvpStore();
-  xavps = new XavpStore();
+  private avpStore: AvpStore | undefined;
+  private xavpStore: XavpStore | undefined;
   /** Set by the interpreter around a statement-level function call; read through continuation(). */
   cont: ContinuationRef | undefined = undefined;
   private slots: Map<Slot<unknown>, unknown> | undefined;
@@ -56,6 +56,22 @@ export class ScriptContext implements CallContext {
     this.proc = opts.proc ?? MAIN_PROCESS;
     this.route = opts.route ?? "request";
     this.phase = opts.phase;
+  }
+
+  /** $avp values (created on first use; tm may install the transaction's store). */
+  get avps(): AvpStore {
+    return (this.avpStore ??= new AvpStore());
+  }
+  set avps(store: AvpStore) {
+    this.avpStore = store;
+  }
+
+  /** $xavp values (created on first use; tm may install the transaction's store). */
+  get xavps(): XavpStore {
+    return (this.xavpStore ??= new XavpStore());
+  }
+  set xavps(store: XavpStore) {
+    this.xavpStore = store;
   }
 
   /** The process's $var store. */

@@ -79,20 +79,17 @@ export const makeEngine = (program: BoundProgram, anyRuntime: Runtime.Runtime<ne
     maxRouteDepth: options.maxRouteDepth ?? 256,
   };
 
-  const settle = (ctx: ScriptContext, what: string, f: () => Maybe<number>): Outcome | Promise<Outcome> => {
-    const bug = (e: unknown): Outcome => {
-      host.log(KAMAILIO_LEVELS.L_CRIT, `${what} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-      return outcome(ctx, -1);
-    };
-    let r: Maybe<number>;
-    try {
-      r = f();
-    } catch (e) {
-      return bug(e);
-    }
-    if (r instanceof Pending) return r.promise.then((v) => outcome(ctx, v), bug);
-    return outcome(ctx, r);
+  const bug = (ctx: ScriptContext, what: string, e: unknown): Outcome => {
+    host.log(KAMAILIO_LEVELS.L_CRIT, `${what} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    return outcome(ctx, -1);
   };
+  const settle = (ctx: ScriptContext, what: string, r: Maybe<number>): Outcome | Promise<Outcome> =>
+    r instanceof Pending
+      ? r.promise.then(
+          (v) => outcome(ctx, v),
+          (e: unknown) => bug(ctx, what, e),
+        )
+      : outcome(ctx, r);
 
   const engine: Engine = {
     program,
@@ -104,7 +101,13 @@ export const makeEngine = (program: BoundProgram, anyRuntime: Runtime.Runtime<ne
       const r = program.blocks.get(block);
       if (r === undefined) return { code: 1, dropped: false, exited: false };
       ctx.beginTopRun(r.kind);
-      return settle(ctx, r.key, () => runStmts(r.body.stmts, 0, ctx, 1));
+      let res: Maybe<number>;
+      try {
+        res = runStmts(r.body.stmts, 0, ctx, 1);
+      } catch (e) {
+        return bug(ctx, r.key, e);
+      }
+      return settle(ctx, r.key, res);
     },
     runEffect: (block, ctx) =>
       Effect.suspend(() => {
@@ -120,19 +123,24 @@ export const makeEngine = (program: BoundProgram, anyRuntime: Runtime.Runtime<ne
         return outcome(ctx, -1);
       }
       const following = list.following;
-      return settle(ctx, `continuation in ${ref.block}`, () => {
+      const what = `continuation in ${ref.block}`;
+      const more = (v: number): Maybe<number> => {
+        if (following === undefined || following.length === 0) return v;
+        if ((ctx.runFlags & RUN_BREAK) !== 0) {
+          ctx.runFlags &= ~RUN_BREAK;
+          return v;
+        }
+        if ((ctx.runFlags & (RUN_RETURN | RUN_EXIT)) !== 0) return v;
+        return runClauses(following, 0, ctx, v);
+      };
+      let res: Maybe<number>;
+      try {
         const r = runStmts(list.stmts, at + 1, ctx, 1);
-        if (following === undefined || following.length === 0) return r;
-        const more = (v: number): Maybe<number> => {
-          if ((ctx.runFlags & RUN_BREAK) !== 0) {
-            ctx.runFlags &= ~RUN_BREAK;
-            return v;
-          }
-          if ((ctx.runFlags & (RUN_RETURN | RUN_EXIT)) !== 0) return v;
-          return runClauses(following, 0, ctx, v);
-        };
-        return r instanceof Pending ? r.then(more) : more(r);
-      });
+        res = r instanceof Pending ? r.then(more) : more(r);
+      } catch (e) {
+        return bug(ctx, what, e);
+      }
+      return settle(ctx, what, res);
     },
   };
   return engine;

@@ -37,8 +37,18 @@ const safe =
     }
   };
 
-const userOf = (na: NameAddr): string | undefined => parseUri(na.uri)?.user;
-const hostOf = (na: NameAddr): string | undefined => parseUri(na.uri)?.host;
+/** Parsed URI of a From/To value, kept with the (message-cached) NameAddr. */
+const uriCache = new WeakMap<NameAddr, SipUri | null>();
+const uriOfNameAddr = (na: NameAddr): SipUri | undefined => {
+  let u = uriCache.get(na);
+  if (u === undefined) {
+    u = parseUri(na.uri) ?? null;
+    uriCache.set(na, u);
+  }
+  return u ?? undefined;
+};
+const userOf = (na: NameAddr): string | undefined => uriOfNameAddr(na)?.user;
+const hostOf = (na: NameAddr): string | undefined => uriOfNameAddr(na)?.host;
 
 const simple = (name: string, doc: string, get: (ctx: CallContext) => ScriptValue | undefined): AnyPvSpec =>
   pv<undefined>({ name, inner: "none", doc, get: safe(get) });
