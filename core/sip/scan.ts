@@ -165,8 +165,8 @@ export const scanMessage = (buf: Uint8Array, text: string, limits: ParseLimits):
   let bodyStart = n;
   let headerError: ScanError | undefined;
   while (q < n) {
-    let c = text.charCodeAt(q);
-    if (c === 13 && q + 1 < n && text.charCodeAt(q + 1) === 10) {
+    let c = buf[q]!;
+    if (c === 13 && q + 1 < n && buf[q + 1]! === 10) {
       headersEnd = q;
       bodyStart = q + 2;
       break;
@@ -181,7 +181,7 @@ export const scanMessage = (buf: Uint8Array, text: string, limits: ParseLimits):
       headerError = { reason: "message ends inside the headers", status: 400 };
       break;
     }
-    let ce = e > q && text.charCodeAt(e - 1) === 13 ? e - 1 : e;
+    let ce = e > q && buf[e - 1]! === 13 ? e - 1 : e;
     if (c === 32 || c === 9) {
       // folded continuation of the previous header
       if (count === 0) {
@@ -189,12 +189,12 @@ export const scanMessage = (buf: Uint8Array, text: string, limits: ParseLimits):
         break;
       }
       const base = (count - 1) * STRIDE;
-      while (ce > q && (text.charCodeAt(ce - 1) === 32 || text.charCodeAt(ce - 1) === 9)) ce--;
+      while (ce > q && (buf[ce - 1]! === 32 || buf[ce - 1]! === 9)) ce--;
       if (ce > q) {
         if (idx[base + F_VAL_START] === idx[base + F_VAL_END]) {
           // the value starts on this continuation line
           let s = q;
-          while (s < ce && (text.charCodeAt(s) === 32 || text.charCodeAt(s) === 9)) s++;
+          while (s < ce && (buf[s]! === 32 || buf[s]! === 9)) s++;
           idx[base + F_VAL_START] = s;
         } else idx[base + F_ID] = idx[base + F_ID]! | FLAG_FOLDED;
         idx[base + F_VAL_END] = ce;
@@ -215,7 +215,7 @@ export const scanMessage = (buf: Uint8Array, text: string, limits: ParseLimits):
       break;
     }
     let nameEnd = colon;
-    while (nameEnd > q && (text.charCodeAt(nameEnd - 1) === 32 || text.charCodeAt(nameEnd - 1) === 9)) nameEnd--;
+    while (nameEnd > q && (buf[nameEnd - 1]! === 32 || buf[nameEnd - 1]! === 9)) nameEnd--;
     const id = nameEnd > q ? headerIdAt(buf, q, nameEnd) : HDR_OTHER;
     if (id === HDR_OTHER) {
       let k = q;
@@ -226,8 +226,8 @@ export const scanMessage = (buf: Uint8Array, text: string, limits: ParseLimits):
       }
     }
     let i = colon + 1;
-    while (i < ce && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
-    while (ce > i && (text.charCodeAt(ce - 1) === 32 || text.charCodeAt(ce - 1) === 9)) ce--;
+    while (i < ce && (buf[i]! === 32 || buf[i]! === 9)) i++;
+    while (ce > i && (buf[ce - 1]! === 32 || buf[ce - 1]! === 9)) ce--;
     if (count >= maxHeaders) {
       headerError = { reason: "too many headers", status: 400 };
       break;
