@@ -3,7 +3,8 @@ import type { ScriptValue } from "../../core/module/values.ts";
 /**
  * Where `$shv(name)` values live. Kamailio keeps them in shared memory, so every process sees the
  * same value at once. The store is an interface so that the server can install one shared by all
- * its worker threads (`setShvStore`); until it does, each thread has its own in-process store
+ * its worker threads: `setShvStore(new SharedShvStore(sab))` in every thread with the same
+ * SharedArrayBuffer (shv-shared.ts). Until it does, each thread has its own in-process store
  * (values set in one worker are not seen by another). A value never set reads as int 0.
  */
 export interface ShvStore {
