@@ -10,15 +10,21 @@ import { routeSetLabel } from "./route-kind.ts";
  */
 export const renderReadme = (m: AnyModule): string => {
   const out: string[] = [];
-  const h = (s: string) => out.push("", s, "");
+  let section = 0;
+  /** A numbered section heading; returns its number for the sub-headings. */
+  const h = (title: string): number => {
+    section++;
+    out.push("", `## ${section}. ${title}`, "");
+    return section;
+  };
   out.push(`# ${m.name} module`, "", `Version ${m.version}, for sipmod core ${m.core}.x.`);
   out.push("", "<!-- Generated from the module's declaration by `sipmod docs`. Do not edit by hand. -->");
 
-  h("## 1. Overview");
+  h("Overview");
   out.push(m.doc.overview);
 
-  h("## 2. Dependencies");
-  out.push("### 2.1. sipmod modules", "");
+  const dep = h("Dependencies");
+  out.push(`### ${dep}.1. sipmod modules`, "");
   const deps = (m.requires ?? []).map(dependencyName);
   out.push(
     deps.length === 0
@@ -28,13 +34,13 @@ export const renderReadme = (m: AnyModule): string => {
   if (m.after !== undefined && m.after.length > 0) {
     out.push("", `Initialised after these modules when they are enabled: ${m.after.join(", ")}.`);
   }
-  out.push("", "### 2.2. External libraries or applications", "", "- None.");
+  out.push("", `### ${dep}.2. External libraries or applications`, "", "- None.");
 
-  h("## 3. Parameters");
+  const par = h("Parameters");
   const params = paramInfo(m);
   if (params.length === 0) out.push("This module has no parameters.");
   params.forEach((p, i) => {
-    out.push(`### 3.${i + 1}. ${p.name} (${p.type})`, "", p.description, "");
+    out.push(`### ${par}.${i + 1}. ${p.name} (${p.type})`, "", p.description, "");
     out.push(p.defaultValue === undefined ? "This parameter is required." : `Default value is ${p.defaultValue}.`);
     const example = m.doc.params?.[p.name]?.example;
     if (example !== undefined) {
@@ -45,12 +51,12 @@ export const renderReadme = (m: AnyModule): string => {
     out.push("");
   });
 
-  h("## 4. Functions");
+  const fsec = h("Functions");
   const fns = m.functions ?? [];
   if (fns.length === 0) out.push("This module exports no config functions.");
   fns.forEach((f, i) => {
     const sig = f.params.map((a) => a.name).join(", ");
-    out.push(`### 4.${i + 1}. ${f.name}(${sig})`, "", f.doc, "");
+    out.push(`### ${fsec}.${i + 1}. ${f.name}(${sig})`, "", f.doc, "");
     for (const a of f.params) {
       const kind = {
         string: "a static string",
@@ -67,7 +73,7 @@ export const renderReadme = (m: AnyModule): string => {
 
   const pvs = m.pvs ?? [];
   if (pvs.length > 0) {
-    h("## 5. Pseudo-variables");
+    h("Pseudo-variables");
     for (const p of pvs) {
       const form = p.inner === "none" ? `$${p.name}` : p.inner === "required" ? `$${p.name}(name)` : `$${p.name}[(name)]`;
       out.push(`- \`${form}\`${p.set !== undefined ? " (writable)" : ""}: ${p.doc}`);
@@ -77,14 +83,14 @@ export const renderReadme = (m: AnyModule): string => {
   const blocks = m.blocks ?? [];
   const events = m.events ?? [];
   if (blocks.length > 0 || events.length > 0) {
-    h("## 6. Route blocks");
+    h("Route blocks");
     for (const b of blocks) out.push(`- \`${b.keyword}${b.named ? "[NAME]" : ""}\`: ${b.kind.toUpperCase()}_ROUTE.`);
     for (const e of events) out.push(`- \`event_route[${e}]\``);
   }
 
   const groups = m.groups;
   if (groups !== undefined) {
-    h("## 7. Process groups");
+    h("Process groups");
     out.push(
       "This module starts worker threads (like Kamailio's extra processes); `sipmod modules " +
         m.name +
@@ -94,13 +100,13 @@ export const renderReadme = (m: AnyModule): string => {
 
   const rpc = m.rpc ?? [];
   if (rpc.length > 0) {
-    h("## 8. RPC commands");
+    h("RPC commands");
     for (const r of rpc) out.push(`- \`${r.name}${r.params ? `(${r.params.join(", ")})` : ""}\`: ${r.doc}`);
   }
 
   const diffs = m.doc.differences ?? [];
   if (diffs.length > 0) {
-    h("## 9. Differences from Kamailio 5.6");
+    h("Differences from Kamailio 5.6");
     for (const d of diffs) out.push(`- ${d}`);
   }
   return out.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd() + "\n";

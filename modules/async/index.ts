@@ -22,8 +22,7 @@ export default defineModule({
     params: {
       workers: {
         doc:
-          "Number of worker processes to be started to handle the asynchronous tasks. A value of 0 or less starts " +
-          "none; the asynchronous functions then return false.",
+          "Number of worker processes to be started to handle the asynchronous tasks. A value of 0 or less starts none.",
         example: "2",
       },
     },
