@@ -87,6 +87,9 @@ const isSipVersion = (t: string, s: number, e: number): boolean => {
   return digits > 0 && i === e;
 };
 
+/** Scratch index shared by every scan (scans never overlap: they are synchronous). */
+const scratch: number[] = [];
+
 /**
  * Scan a message: `buf` its bytes, `text` the same bytes as latin1. Returns a ScanError alone
  * when there is no start line at all (empty, only CRLFs, or no line end): nothing can be answered.
@@ -156,7 +159,9 @@ export const scanMessage = (buf: Uint8Array, text: string, limits: ParseLimits):
   // ---- headers
   const maxHeaders = limits.maxHeaders;
   const maxHeaderLength = limits.maxHeaderLength;
-  const idx: number[] = [];
+  // Indexed into a reused scratch array, copied out once at the end (exactly sized: no growth copies).
+  const idx = scratch;
+  let w = 0;
   // prettier-ignore
   const firstOf = [-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
   let count = 0;
@@ -236,7 +241,13 @@ export const scanMessage = (buf: Uint8Array, text: string, limits: ParseLimits):
       headerError = { reason: "header too long", status: 400 };
       break;
     }
-    idx.push(q, nameEnd, i, ce, e + 1, id);
+    idx[w] = q;
+    idx[w + 1] = nameEnd;
+    idx[w + 2] = i;
+    idx[w + 3] = ce;
+    idx[w + 4] = e + 1;
+    idx[w + 5] = id;
+    w += STRIDE;
     if (id !== HDR_OTHER && id < CORE_IDS) {
       if (firstOf[id]! < 0) firstOf[id] = count;
       firstOf[CORE_IDS + id]!++;
@@ -254,7 +265,7 @@ export const scanMessage = (buf: Uint8Array, text: string, limits: ParseLimits):
     a0, a1, b0, b1, c0, c1,
     status,
     firstNext: lf + 1,
-    index: idx,
+    index: idx.slice(0, w),
     firstOf,
     count,
     headersEnd,
