@@ -4,6 +4,7 @@ import { isflagset, resetflag, setflag } from "./flags.ts";
 import { forwardRequest } from "./forward.ts";
 import type { Forwarding } from "./forwarding.ts";
 import { log1, log2 } from "./log.ts";
+import { ruriFunctions } from "./ruri.ts";
 
 /**
  * The core's own config functions, as a module named "core" that is always there. `drop`,
@@ -17,8 +18,8 @@ export const coreModule = defineModule<"core", readonly [], {}, Forwarding>({
   core: CORE_MAJOR,
   doc: {
     overview:
-      "Functions built into the routing engine: message flags, plain logging and stateless forwarding. They are " +
-      "always available, whatever modules are loaded.",
+      "Functions built into the routing engine: message flags, plain logging, Request-URI rewriting and stateless " +
+      "forwarding. They are always available, whatever modules are loaded.",
     differences: [
       "forward() resolves a host name to an address (A/AAAA) but does no NAPTR/SRV lookups.",
       "log() prints its text as written; pseudo-variables in it are a load error (use xlog).",
@@ -37,6 +38,15 @@ export const coreModule = defineModule<"core", readonly [], {}, Forwarding>({
       doc: "Forward the request statelessly to $du when set, else to the R-URI (host, port and transport from the URI).",
       returns: "1 when the request was sent, -1 otherwise.",
       run: (ctx) => forwardRequest(ctx, undefined),
+    }),
+    ...ruriFunctions,
+    fn({
+      name: "forward",
+      params: [{ name: "host", kind: "string-pv", doc: "Host name or IP address." }] as const,
+      routes: ["request", "failure", "branch"],
+      doc: "Forward the request statelessly over UDP to host, port 5060.",
+      returns: "1 when the request was sent, -1 otherwise.",
+      run: (ctx, [host]) => forwardRequest(ctx, { proto: "udp", host, port: 5060 }),
     }),
     fn({
       name: "forward",
