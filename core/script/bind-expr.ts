@@ -72,6 +72,10 @@ const lift1 = (a: BExpr, f: (v: ScriptValue) => ScriptValue): Ev => {
 const lift2 = (a: BExpr, b: BExpr, f: (x: ScriptValue, y: ScriptValue) => ScriptValue): Ev => {
   const ea = a.ev;
   const eb = b.ev;
+  if (a.sync && b.constant) {
+    const k = b.value;
+    return (ctx) => f(ea(ctx) as ScriptValue, k);
+  }
   if (a.sync && b.sync) return (ctx) => f(ea(ctx) as ScriptValue, eb(ctx) as ScriptValue);
   // Closures only once a side is actually pending.
   const right = (ctx: ScriptContext, x: ScriptValue): Maybe<ScriptValue> => {

@@ -10,21 +10,40 @@ import type { ScriptValue } from "../module/values.ts";
  *   (newest first), an item is either a plain value or a set of fields, each field a stack of values.
  */
 
-export class VarStore {
-  private readonly m = new Map<string, ScriptValue>();
+/** $var names to array slots, assigned once per name in this thread (bind time), shared by its engines. */
+const varSlots = new Map<string, number>();
 
-  get(name: string): ScriptValue {
-    const v = this.m.get(name);
-    return v === undefined ? 0 : v;
+/** The slot of a $var name (assigned on first use). */
+export const varSlot = (name: string): number => {
+  let i = varSlots.get(name);
+  if (i === undefined) {
+    i = varSlots.size;
+    varSlots.set(name, i);
+  }
+  return i;
+};
+
+export class VarStore {
+  private readonly vals: (string | number)[] = [];
+
+  /** By slot (see varSlot): what $var uses, resolved when the config is bound. */
+  getAt(slot: number): ScriptValue {
+    return slot < this.vals.length ? this.vals[slot]! : 0;
   }
 
   /** `$null` resets the variable to int 0, as Kamailio does. */
-  set(name: string, v: ScriptValue): void {
-    this.m.set(name, v === null ? 0 : v);
+  setAt(slot: number, v: ScriptValue): void {
+    const vals = this.vals;
+    while (vals.length < slot) vals.push(0);
+    vals[slot] = v === null ? 0 : v;
   }
 
-  get size(): number {
-    return this.m.size;
+  get(name: string): ScriptValue {
+    return this.getAt(varSlot(name));
+  }
+
+  set(name: string, v: ScriptValue): void {
+    this.setAt(varSlot(name), v);
   }
 }
 

@@ -1,6 +1,7 @@
 import { pv, type AnyPvSpec } from "../../core/module/define-module.ts";
 import type { ScriptValue } from "../../core/module/values.ts";
 import { scriptContextOf } from "../../core/script/context.ts";
+import { varSlot } from "../../core/script/script-stores.ts";
 import { parseAvpName, type AvpName } from "./avp-name.ts";
 import { shvStore } from "./shv-store.ts";
 import { parseXavpName, type XavpName } from "./xavp-name.ts";
@@ -64,13 +65,13 @@ const rc = (name: string): AnyPvSpec =>
   });
 
 export const scriptPvs: readonly AnyPvSpec[] = [
-  pv<string>({
+  pv<number>({
     name: "var",
     inner: "required",
     doc: "Script variable private to the process, kept across messages; int 0 until set, never undefined.",
-    parse: (inner) => ((inner ?? "").trim() === "" ? { error: "$var needs a name" } : (inner ?? "").trim()),
-    get: (ctx, name) => scriptContextOf(ctx)?.vars.get(name) ?? null,
-    set: (ctx, name, v) => scriptContextOf(ctx)?.vars.set(name, v),
+    parse: (inner) => ((inner ?? "").trim() === "" ? { error: "$var needs a name" } : varSlot((inner ?? "").trim())),
+    get: (ctx, slot) => scriptContextOf(ctx)?.vars.getAt(slot) ?? null,
+    set: (ctx, slot, v) => scriptContextOf(ctx)?.vars.setAt(slot, v),
   }),
   pv<AvpName>({
     name: "avp",
