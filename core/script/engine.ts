@@ -8,7 +8,10 @@ import { KAMAILIO_LEVELS, logAtLevel } from "./log-level.ts";
 import { Pending, type Maybe } from "./maybe-async.ts";
 import { VarStore } from "./script-stores.ts";
 
-export type { Outcome } from "./bound.ts";
+/** The public entry of the routing engine: bind a parsed config, make an engine, run blocks. */
+export { bindProgram, type BindOptions } from "./bind-program.ts";
+export { blockKey, type BoundProgram, type BoundRoute, type ContinuationRef, type Outcome } from "./bound.ts";
+export { ScriptContext, scriptContextOf, type ContextOptions } from "./context.ts";
 
 /**
  * The routing engine of one process (thread): a bound program, the Runtime whose services the
