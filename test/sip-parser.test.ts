@@ -216,6 +216,15 @@ describe("header access", () => {
     assert.ok(m.serialize().toString().startsWith("OPTIONS "));
   });
 
+  test("a plain Uint8Array (not a Buffer) parses too", () => {
+    const b = req(base);
+    const u8 = new Uint8Array(b.length + 4).subarray(2, 2 + b.length);
+    u8.set(b);
+    const m = ok(u8);
+    assert.equal(m.callId(), "c1@example.com");
+    assert.ok(m.serialize().equals(b));
+  });
+
   test("UTF-8 in values is decoded", () => {
     const m = ok(req([...base.filter((h) => !h.startsWith("From")), 'From: "Jürgen Ω" <sip:j@example.com>;tag=9', "Subject: ça va"]));
     assert.equal(m.from().display, "Jürgen Ω");
