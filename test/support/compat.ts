@@ -1,0 +1,252 @@
+import { createSocket, type Socket } from "node:dgram";
+import { fileURLToPath } from "node:url";
+import { withKamailio } from "./kamailio.ts";
+import { withServer } from "./with-server.ts";
+
+/**
+ * Kamailio compatibility runs: the same cfg file runs under real Kamailio and under sipmod, the
+ * same requests go to both from the same socket, and the replies are compared (status code, reason
+ * phrase, To tag present, Via received/rport). Each case also states what Kamailio 5.6 answers, so
+ * a test documents the behaviour it checks.
+ */
+
+/** A request of a case. Defaults give a plain OPTIONS to sip:service@127.0.0.1. */
+export interface CompatRequest {
+  readonly method?: string;
+  readonly ruri?: string;
+  /** From header value (default `<sip:tester@127.0.0.1>;tag=t1`). */
+  readonly from?: string;
+  /** To header value (default `<sip:service@127.0.0.1>`). */
+  readonly to?: string;
+  /** Extra header lines, written after Max-Forwards. */
+  readonly headers?: readonly string[];
+  /** Max-Forwards value; null leaves the header out. Default 70. */
+  readonly maxForwards?: number | null;
+  /** Host written in the Via (default 127.0.0.1, the real source: no `received` is needed then). */
+  readonly viaHost?: string;
+  /** Put `;rport` in the Via (default true). */
+  readonly rport?: boolean;
+  readonly body?: string;
+}
+
+/** What a server answered, reduced to what the tests compare. */
+export interface Reply {
+  readonly code: number;
+  readonly reason: string;
+  readonly toTag: boolean;
+  /** Value of the top Via's `received` parameter, if any. */
+  readonly received: string | undefined;
+  /** Value of the top Via's `rport` parameter: "" when present without value; undefined when absent. */
+  readonly rport: string | undefined;
+}
+export type Outcome = Reply | "no reply";
+
+/** What a case expects: "no reply", or the fields given (the others are not checked against it). */
+export type Expected =
+  | "no reply"
+  | {
+      readonly code: number;
+      readonly reason?: string;
+      readonly toTag?: boolean;
+      readonly received?: string | undefined;
+      /** true: the top Via has `rport=<the client's port>`; false: it has no rport. */
+      readonly rport?: boolean;
+    };
+
+export interface CompatCase {
+  /** Short label, also used to build a unique Call-ID. */
+  readonly name: string;
+  readonly req: CompatRequest;
+  /** What Kamailio 5.6 answers (checked against the real one), and so what sipmod must answer. */
+  readonly kamailio: Expected;
+  /**
+   * Where sipmod answers differently on purpose (DESIGN.md "Where we differ"): what sipmod answers.
+   * The comparison with Kamailio is then skipped for this case.
+   */
+  readonly sipmod?: Expected;
+  /** How long to wait for a reply (ms). Default 2000; a case expecting no reply waits 1000. */
+  readonly waitMs?: number;
+}
+
+/** A cfg file of test/fixtures/compat. */
+export const compatCfg = (name: string): string => fileURLToPath(new URL(`../fixtures/compat/${name}`, import.meta.url));
+
+const CRLF = "\r\n";
+
+export const buildRequest = (req: CompatRequest, clientPort: number, callId: string, branch: string): string => {
+  const method = req.method ?? "OPTIONS";
+  const body = req.body ?? "";
+  const lines = [
+    `${method} ${req.ruri ?? "sip:service@127.0.0.1"} SIP/2.0`,
+    `Via: SIP/2.0/UDP ${req.viaHost ?? "127.0.0.1"}:${clientPort};branch=${branch}${req.rport === false ? "" : ";rport"}`,
+    `From: ${req.from ?? "<sip:tester@127.0.0.1>;tag=t1"}`,
+    `To: ${req.to ?? "<sip:service@127.0.0.1>"}`,
+    `Call-ID: ${callId}`,
+    `CSeq: 1 ${method}`,
+    ...(req.maxForwards === null ? [] : [`Max-Forwards: ${req.maxForwards ?? 70}`]),
+    ...(req.headers ?? []),
+    `Content-Length: ${Buffer.byteLength(body, "latin1")}`,
+  ];
+  return lines.join(CRLF) + CRLF + CRLF + body;
+};
+
+const headerValue = (msg: string, names: readonly string[]): string | undefined => {
+  for (const line of msg.split(CRLF)) {
+    const colon = line.indexOf(":");
+    if (colon <= 0) continue;
+    if (names.includes(line.slice(0, colon).trim().toLowerCase())) return line.slice(colon + 1).trim();
+  }
+  return undefined;
+};
+
+/** The compared fields of a reply. */
+export const reduceReply = (msg: string): Reply => {
+  const m = /^SIP\/2\.0 (\d{3}) ([^\r\n]*)/.exec(msg);
+  if (m === null) throw new Error(`not a SIP reply: ${msg.slice(0, 120)}`);
+  const to = headerValue(msg, ["to", "t"]) ?? "";
+  const via = (headerValue(msg, ["via", "v"]) ?? "").split(",")[0]!;
+  const params = new Map<string, string>();
+  for (const p of via.split(";").slice(1)) {
+    const eq = p.indexOf("=");
+    params.set((eq < 0 ? p : p.slice(0, eq)).trim().toLowerCase(), eq < 0 ? "" : p.slice(eq + 1).trim());
+  }
+  return {
+    code: Number(m[1]),
+    reason: m[2]!,
+    toTag: /;\s*tag=/i.test(to),
+    received: params.get("received"),
+    rport: params.get("rport"),
+  };
+};
+
+/** One UDP socket on 127.0.0.1 that sends cases and matches replies by Call-ID and source port. */
+class CaseClient {
+  private readonly got: { from: number; text: string }[] = [];
+  private wake: (() => void) | undefined;
+  private constructor(private readonly sock: Socket) {
+    sock.on("message", (m, rinfo) => {
+      this.got.push({ from: rinfo.port, text: m.toString("latin1") });
+      this.wake?.();
+    });
+  }
+  static async open(): Promise<CaseClient> {
+    const sock = createSocket("udp4");
+    await new Promise<void>((resolve) => sock.bind(0, "127.0.0.1", resolve));
+    return new CaseClient(sock);
+  }
+  get port(): number {
+    return this.sock.address().port;
+  }
+  /** Send `text` to `port`; the first reply with this Call-ID from that port, or "no reply" after `ms`. */
+  async exchange(port: number, text: string, callId: string, ms: number): Promise<string | undefined> {
+    this.sock.send(Buffer.from(text, "latin1"), port, "127.0.0.1");
+    const until = Date.now() + ms;
+    for (;;) {
+      const i = this.got.findIndex((g) => g.from === port && headerValue(g.text, ["call-id", "i"]) === callId);
+      if (i >= 0) return this.got.splice(i, 1)[0]!.text;
+      const left = until - Date.now();
+      if (left <= 0) return undefined;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+    }
+  }
+  close(): Promise<void> {
+    return new Promise((resolve) => this.sock.close(() => resolve()));
+  }
+}
+
+const show = (o: Outcome | Expected): string => (typeof o === "string" ? o : JSON.stringify(o));
+
+/** Fields of `expected` that `got` does not match, as text; empty when it matches. */
+export const unmet = (got: Outcome, expected: Expected, clientPort: number): string[] => {
+  if (expected === "no reply" || got === "no reply")
+    return expected === got ? [] : [`expected ${show(expected)}, got ${show(got)}`];
+  const out: string[] = [];
+  for (const k of ["code", "reason", "toTag", "received"] as const) {
+    if (!(k in expected)) continue;
+    if (got[k] !== expected[k]) out.push(`${k}: expected ${JSON.stringify(expected[k])}, got ${JSON.stringify(got[k])}`);
+  }
+  if (expected.rport !== undefined) {
+    const want = expected.rport ? String(clientPort) : undefined;
+    if (got.rport !== want) out.push(`rport: expected ${JSON.stringify(want)}, got ${JSON.stringify(got.rport)}`);
+  }
+  return out;
+};
+
+/** Differences between Kamailio's and sipmod's answers (all compared fields). */
+export const differences = (kam: Outcome, sip: Outcome): string[] => {
+  if (kam === "no reply" || sip === "no reply") return kam === sip ? [] : [`Kamailio: ${show(kam)}; sipmod: ${show(sip)}`];
+  return (["code", "reason", "toTag", "received", "rport"] as const)
+    .filter((k) => kam[k] !== sip[k])
+    .map((k) => `${k}: Kamailio ${JSON.stringify(kam[k])}, sipmod ${JSON.stringify(sip[k])}`);
+};
+
+export interface CaseResult {
+  readonly name: string;
+  readonly kamailio: Outcome;
+  readonly sipmod: Outcome;
+  /** Problems found: Kamailio not as the case says, sipmod not as Kamailio (or as its documented difference). */
+  readonly problems: readonly string[];
+}
+
+const caseIds = (file: string, name: string, n: number) => {
+  const base = `${file.split("/").pop()!.replace(/\W/g, "")}-${name.replace(/\W/g, "_")}-${n}`;
+  return { callId: `${base}@compat.test`, branch: `z9hG4bK-${base}` };
+};
+
+/**
+ * Start Kamailio and sipmod on the cfg, send every case to both (one at a time, the same bytes
+ * from the same socket) and return what each answered. Both servers are stopped afterwards.
+ */
+export const runCompat = async (cfgFile: string, cases: readonly CompatCase[]): Promise<CaseResult[]> =>
+  withKamailio({ file: cfgFile }, (kam) =>
+    withServer({ file: cfgFile, listen: ["udp:127.0.0.1:0"] }, async (s) => {
+      const sipPort = s.listeners.find((l) => l.proto === "udp")!.port;
+      const client = await CaseClient.open();
+      try {
+        const results: CaseResult[] = [];
+        let n = 0;
+        for (const c of cases) {
+          const { callId, branch } = caseIds(cfgFile, c.name, n++);
+          const text = buildRequest(c.req, client.port, callId, branch);
+          const ms = c.waitMs ?? (c.kamailio === "no reply" ? 1000 : 2000);
+          const ask = async (port: number): Promise<Outcome> => {
+            const r = await client.exchange(port, text, callId, ms);
+            return r === undefined ? "no reply" : reduceReply(r);
+          };
+          const kamailio = await ask(kam.port);
+          const sipmod = await ask(sipPort);
+          const problems = [
+            ...unmet(kamailio, c.kamailio, client.port).map((p) => `Kamailio differs from the case: ${p}`),
+            ...(c.sipmod !== undefined
+              ? unmet(sipmod, c.sipmod, client.port).map((p) => `sipmod differs from its documented answer: ${p}`)
+              : differences(kamailio, sipmod).map((p) => `sipmod differs from Kamailio: ${p}`)),
+          ];
+          results.push({ name: c.name, kamailio, sipmod, problems });
+        }
+        return results;
+      } finally {
+        await client.close();
+      }
+    }),
+  );
+
+/** Problems of all cases as one readable text ("" when none). */
+export const problemReport = (results: readonly CaseResult[]): string =>
+  results
+    .filter((r) => r.problems.length > 0)
+    .map((r) => `- ${r.name}: ${r.problems.join("; ")}\n    Kamailio ${show(r.kamailio)}\n    sipmod   ${show(r.sipmod)}`)
+    .join("\n");
+
+/** Run the cases and fail with every problem listed. */
+export const assertCompat = async (cfgFile: string, cases: readonly CompatCase[]): Promise<void> => {
+  const results = await runCompat(cfgFile, cases);
+  const report = problemReport(results);
+  if (report !== "") throw new Error(`Kamailio/sipmod compatibility problems with ${cfgFile.split("/").pop()}:\n${report}`);
+};
