@@ -12,8 +12,8 @@ export const parseCSeq = (text: string): CSeq | undefined => {
   return parseCSeqAt(src, 0, src.b.length);
 };
 
-/** parseCSeq on bytes [from, end) of a Src. */
-export const parseCSeqAt = (src: Src, from: number, end: number): CSeq | undefined => {
+/** parseCSeq on bytes [from, end) of a Src; `known`: a method string to return when the bytes spell it. */
+export const parseCSeqAt = (src: Src, from: number, end: number, known?: string): CSeq | undefined => {
   const b = src.b;
   let i = skipWs(b, from, end);
   const start = i;
@@ -30,5 +30,10 @@ export const parseCSeqAt = (src: Src, from: number, end: number): CSeq | undefin
   if (m === i) return undefined;
   const mEnd = scanClass(b, m, end, TOKEN);
   if (mEnd === m || skipWs(b, mEnd, end) !== end) return undefined;
+  if (known !== undefined && known.length === mEnd - m) {
+    let k = 0;
+    while (k < known.length && known.charCodeAt(k) === b[m + k]) k++;
+    if (k === known.length) return { seq, method: known };
+  }
   return { seq, method: src.t.slice(m, mEnd) };
 };

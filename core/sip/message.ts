@@ -107,7 +107,7 @@ type Latin1Buffer = Buffer & { latin1Slice(s: number, e: number): string };
 const hasLatin1Slice = typeof (Buffer.prototype as Partial<Latin1Buffer>).latin1Slice === "function";
 const latin1 = (b: Buffer): string => (hasLatin1Slice ? (b as Latin1Buffer).latin1Slice(0, b.length) : b.toString("latin1"));
 
-export class SipMessage {
+export class SipMessage implements Src {
   readonly ok = true as const;
   /** The raw bytes as received. */
   readonly buf: Buffer;
@@ -125,7 +125,7 @@ export class SipMessage {
   private readonly text: string;
   /** first index (or -1) and count of each core header id */
   private readonly firstOf: number[];
-  private ascii = -1;
+  private _ascii = -1;
   private _method: string | undefined = undefined;
   private _ruri: string | undefined = undefined;
   private _ruriParsed: SipUri | null | undefined = undefined;
@@ -142,7 +142,6 @@ export class SipMessage {
   private _rr: NameAddr[] | undefined = undefined;
   private _body: Buffer | undefined = undefined;
   private _edits: MessageEdits | undefined = undefined;
-  private _msrc: Src | undefined = undefined;
 
   private constructor(buf: Buffer, text: string, scan: Scan, limits: ParseLimits) {
     this.buf = buf;
@@ -251,8 +250,8 @@ export class SipMessage {
    * sends header decoding down the (correct, slower) UTF-8 path.
    */
   private isAscii(): boolean {
-    if (this.ascii < 0) this.ascii = isAscii(this.buf) ? 1 : 0;
-    return this.ascii === 1;
+    if (this._ascii < 0) this._ascii = isAscii(this.buf) ? 1 : 0;
+    return this._ascii === 1;
   }
 
   private decode(start: number, end: number): string {
@@ -263,10 +262,24 @@ export class SipMessage {
   private rs = 0;
   private re = 0;
 
-  /** The whole message as a parser source (bytes + latin1 text), built on first use. */
+  /** @internal Src: the message bytes (the parsers read the message itself, no copy). */
+  get b(): Uint8Array {
+    return this.buf;
+  }
+
+  /** @internal Src: the message bytes as latin1 text. */
+  get t(): string {
+    return this.text;
+  }
+
+  /** @internal Src: true when every byte is ASCII. */
+  get ascii(): boolean {
+    return this.isAscii();
+  }
+
+  /** The whole message as a parser source. */
   private msrc(): Src {
-    if (this._msrc === undefined) this._msrc = { b: this.buf, t: this.text, ascii: this.isAscii() };
-    return this._msrc;
+    return this;
   }
 
   /**
@@ -482,7 +495,9 @@ export class SipMessage {
   private cseqOrUndefined(): CSeq | undefined {
     if (this._cseq === undefined) {
       const k = this.firstOf[HDR_CSEQ]!;
-      this._cseq = (k < 0 ? undefined : parseCSeqAt(this.src(k), this.rs, this.re)) ?? null;
+      const src = k < 0 ? undefined : this.src(k);
+      // for a request the CSeq method normally repeats the request method: reuse that string
+      this._cseq = (src === undefined ? undefined : parseCSeqAt(src, this.rs, this.re, this.isRequest ? this.method : undefined)) ?? null;
     }
     return this._cseq ?? undefined;
   }
