@@ -1,9 +1,11 @@
-import { Schema } from "effect";
+import { Effect, Schema } from "effect";
 import { defineModule } from "../../core/module/define-module.ts";
 import { CORE_MAJOR } from "../../core/version.ts";
 import { messagePvs } from "./pv-message.ts";
 import { scriptPvs } from "./pv-script.ts";
 import { applyShvset } from "./shv-init.ts";
+import { SharedShvStore } from "./shv-shared.ts";
+import { shvStore } from "./shv-store.ts";
 import { timePvs } from "./pv-time.ts";
 
 const PvParams = Schema.Struct({
@@ -29,12 +31,16 @@ export default defineModule({
       shvset: { doc: "Initial value of a shared variable; the parameter can be given several times.", example: '"maxcalls=i:10"' },
     },
     differences: [
-      "Until the server installs a store shared by its worker threads, $shv values are per thread.",
+      "$shv values are shared by the worker threads once the server installs a SharedShvStore (one SharedArrayBuffer " +
+        "for all threads); until then each thread has its own values.",
       "$pp is the process id, which every worker thread of the server shares.",
       "An index written $(name(inner)[i]) is accepted for $avp, $hdr and $xavp fields.",
     ],
   },
   params: PvParams,
   pvs: [...messagePvs, ...scriptPvs, ...timePvs],
-  childInit: (p) => applyShvset(p.shvset),
+  // Initial $shv values: once in the main thread; again in each worker only while the store is the
+  // per-thread one (a worker starting later must not reset values in a store shared by all threads).
+  init: (p) => applyShvset(p.shvset),
+  childInit: (p) => (shvStore() instanceof SharedShvStore ? Effect.void : applyShvset(p.shvset)),
 });
