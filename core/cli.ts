@@ -1,11 +1,12 @@
 import "reflect-metadata";
 import { Args, Command, Options } from "@effect/cli";
 import { NodeContext, NodeRuntime } from "@effect/platform-node";
-import { Cause, Console, Effect, Layer, Option } from "effect";
+import { Cause, Console, Effect, Either, Layer, Option } from "effect";
 import { SipmodError, SipmodErrors } from "./errors.ts";
 import { builtinModuleNames } from "./manifest/builtin-modules.ts";
 import { dependencyName } from "./module/define-module.ts";
 import { renderReadme } from "./module/readme.ts";
+import { CTL_PARAMS_RULE, runCtl, rpcUrlFromListen } from "./rpc/index.ts";
 import { runtime, runtimeVersion } from "./runtime.ts";
 import { checkConfig } from "./server/check-config.ts";
 import { serverLoggerLayer } from "./server/logger.ts";
@@ -85,7 +86,35 @@ const docs = Command.make("docs", {}, () =>
   }).pipe(Effect.catchTag("SipmodError", reportErrors)),
 ).pipe(Command.withDescription("Regenerate the module READMEs, docs/errors.md and the plugins.json schema."));
 
-const sipmod = Command.make("sipmod").pipe(Command.withSubcommands([run, check, modules, docs]));
+const ctl = Command.make(
+  "ctl",
+  {
+    file: fileOption,
+    url: Options.text("url").pipe(
+      Options.withDescription("JSON-RPC endpoint (default: core.rpc.listen of the manifest)"),
+      Options.optional,
+    ),
+    method: Args.text({ name: "method" }),
+    params: Args.text({ name: "params" }).pipe(Args.repeated),
+  },
+  ({ file, url, method, params }) =>
+    Effect.gen(function* () {
+      const endpoint = Option.isSome(url)
+        ? url.value
+        : yield* Effect.flatMap(loadServerConfig(file), ({ loaded }) =>
+            Either.match(rpcUrlFromListen(loaded.core.rpc.listen), {
+              onLeft: (e) => Effect.fail(new SipmodErrors({ errors: [e] })),
+              onRight: Effect.succeed,
+            }),
+          );
+      const r = yield* Effect.promise(() => runCtl(endpoint, method, params));
+      if (r.stdout !== "") yield* Console.log(r.stdout.replace(/\n$/, ""));
+      if (r.stderr !== "") yield* Console.error(r.stderr.replace(/\n$/, ""));
+      if (r.exitCode !== 0) return yield* Effect.die(new ExitWithError());
+    }).pipe(Effect.catchAll(reportErrors)),
+).pipe(Command.withDescription(`Call a management method over JSON-RPC, like kamcmd: sipmod ctl tm.stats. ${CTL_PARAMS_RULE}`));
+
+const sipmod = Command.make("sipmod").pipe(Command.withSubcommands([run, check, modules, docs, ctl]));
 
 const cli = Command.run(sipmod, { name: "sipmod", version: CORE_VERSION });
 

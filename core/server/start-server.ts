@@ -12,6 +12,7 @@ import type { ListenerInfo } from "../transport/listener-info.ts";
 import { parseListens } from "../transport/listen-spec.ts";
 import type { ReceiveInfo } from "../transport/receive-info.ts";
 import { startTransport, type TransportApi } from "../transport/transport.ts";
+import { startRpcServer } from "../rpc/server.ts";
 import { bindConfig } from "./bind-config.ts";
 import { coreServicesContext } from "./core-services-layer.ts";
 import { forwardingFromListeners } from "./forwarding-from-listeners.ts";
@@ -30,6 +31,8 @@ export interface ServerOptions {
   readonly config?: string;
   /** Replace the configured listen addresses (tests use port 0). */
   readonly listen?: readonly string[];
+  /** Replace the management server's address (tests use 127.0.0.1:0). */
+  readonly rpcListen?: string;
 }
 
 export interface RunningServer {
@@ -39,6 +42,8 @@ export interface RunningServer {
   readonly transport: TransportApi;
   readonly groups: ProcessGroupsControlApi;
   readonly engine: Engine;
+  /** The JSON-RPC endpoint, when the management server runs. */
+  readonly rpcUrl: string | undefined;
 }
 
 const workerBootUrl = new URL(`./worker-boot${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url);
@@ -51,6 +56,7 @@ const workerBootUrl = new URL(`./worker-boot${import.meta.url.endsWith(".ts") ? 
  */
 export const startServer = (opts: ServerOptions): Effect.Effect<RunningServer, SipmodErrors, Scope.Scope> =>
   Effect.gen(function* () {
+    const startedAt = Date.now();
     const { loaded: loaded0, cfg } = yield* loadServerConfig(opts.file, opts.config);
     const loaded: LoadedManifest =
       opts.listen !== undefined ? { ...loaded0, core: { ...loaded0.core, listen: [...opts.listen] } } : loaded0;
@@ -123,11 +129,29 @@ export const startServer = (opts: ServerOptions): Effect.Effect<RunningServer, S
       proc: MAIN_PROCESS,
       log: (level, text) => Effect.runSync(Effect.logWithLevel(LOG_LEVELS[level], text)),
     });
+    // 5. management: JSON-RPC and /metrics (127.0.0.1 unless configured otherwise).
+    const rpc = core.rpc.enabled
+      ? yield* one(
+          startRpcServer({
+            listen: opts.rpcListen ?? core.rpc.listen,
+            methods: loaded.registry.rpc,
+            runtime: runtime as Runtime.Runtime<unknown>,
+            core: {
+              startedAt,
+              modules: () => loaded.modules.map((m) => ({ name: m.decl.name, version: m.decl.version })),
+              groups: () => groups.stats(),
+              listeners: () => transport.listeners,
+            },
+            metrics: { transport: () => transport.stats() },
+          }),
+        )
+      : undefined;
+    if (rpc !== undefined) yield* Effect.logInfo(`management: JSON-RPC on ${rpc.url}, metrics on ${rpc.metricsUrl}`);
     yield* Effect.logInfo(
       `sipmod ready: ${loaded.modules.map((m) => m.decl.name).join(", ")}; ` +
         `groups: ${groupSpecs.map((g) => `${g.name}x${g.size}`).join(", ") || "none"}`,
     );
-    return { loaded, core, listeners: transport.listeners, transport, groups, engine };
+    return { loaded, core, listeners: transport.listeners, transport, groups, engine, rpcUrl: rpc?.url };
   });
 
 /** One error as the list type start-up reports. */
