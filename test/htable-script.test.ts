@@ -42,7 +42,7 @@ const run = async (body: string, engine?: Engine): Promise<{ engine: Engine; lin
 const rpc = (name: string, params: readonly Json[]): Promise<Either.Either<Json, string>> => {
   const m = htableModule.rpc!.find((r) => r.name === name)!;
   return Effect.runPromise(
-    Effect.either(m.run(params) as Effect.Effect<Json, { readonly message: string }>).pipe(Effect.map(Either.mapLeft((e) => e.message))),
+    Effect.either(m.run(params) as unknown as Effect.Effect<Json, { readonly message: string }>).pipe(Effect.map(Either.mapLeft((e) => e.message))),
   );
 };
 

@@ -1,9 +1,18 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Effect, Exit, Logger, Scope } from "effect";
+import type { ProcessInfo } from "../core/module/process-info.ts";
+import type { TaskData } from "../core/module/values.ts";
 import { spawnThread } from "../core/process/spawn.ts";
 import htableModule from "../modules/htable/index.ts";
 import { installTables, sharedData, tableNamed } from "../modules/htable/tables.ts";
+
+/** childInit with the shared data a core may pass as a third argument. */
+const childInit = htableModule.childInit as unknown as (
+  p: typeof params,
+  proc: ProcessInfo,
+  shared?: TaskData,
+) => Effect.Effect<void, unknown, Scope.Scope>;
 
 const params = { htable: ["c=>size=4;initval=0", "other=>size=2"], table_memory: 1 << 20, timer_interval: 20 };
 
@@ -62,15 +71,15 @@ describe("htable: tables shared with a worker thread", () => {
     const logs: string[] = [];
     const logger = Logger.replace(Logger.defaultLogger, Logger.make(({ message }) => logs.push(String(message))));
     try {
-      await Effect.runPromise(Effect.scoped(htableModule.childInit!(params, { kind: "main", rank: 0 })).pipe(Effect.provide(logger)) as Effect.Effect<void>);
+      await Effect.runPromise(Effect.scoped(childInit(params, { kind: "main", rank: 0 })).pipe(Effect.provide(logger)) as Effect.Effect<void>);
       assert.equal(tableNamed("c"), undefined);
       await Effect.runPromise(
-        Effect.scoped(htableModule.childInit!(params, { kind: "group", group: "g", rank: 2 })).pipe(Effect.provide(logger)) as Effect.Effect<void>,
+        Effect.scoped(childInit(params, { kind: "group", group: "g", rank: 2 })).pipe(Effect.provide(logger)) as Effect.Effect<void>,
       );
       assert.ok(tableNamed("c") !== undefined && tableNamed("other") !== undefined);
       assert.ok(logs.some((l) => l.includes("got no shared table memory")), logs.join("\n"));
       const bad = await Effect.runPromiseExit(
-        Effect.scoped(htableModule.childInit!(params, { kind: "group", group: "g", rank: 3 }, { tables: {} })) as Effect.Effect<void, unknown>,
+        Effect.scoped(childInit(params, { kind: "group", group: "g", rank: 3 }, { tables: {} })) as Effect.Effect<void, unknown>,
       );
       assert.ok(Exit.isFailure(bad));
       assert.match(String(JSON.stringify(bad.cause)), /no shared buffer for table \\"c\\"/);
