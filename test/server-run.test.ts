@@ -1,6 +1,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
+import { Effect } from "effect";
+import { readCounter } from "./fixtures/server/shm-module.ts";
 import { sipRequest, statusOf, tcpExchange, UdpClient } from "./support/sip-client.ts";
 import { startErrors, withServer } from "./support/with-server.ts";
 
@@ -94,6 +96,14 @@ describe("start-up checks", () => {
         ],
       );
       for (const g of stats) for (const w of g.workers) assert.equal(w.state, "ready", `${g.name}#${w.rank}`);
+    }),
+  );
+
+  test("childInit runs in the main thread and in every worker; shared memory made in init reaches them", T, () =>
+    withServer({ file: fixture("shm.json") }, async (s) => {
+      const counter = await Effect.runPromise(readCounter().pipe(Effect.provide(s.services)));
+      // main adds 100, each of the 3 workers (default group 1 + g 2) adds 1
+      assert.equal(counter, 103);
     }),
   );
 });

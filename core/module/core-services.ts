@@ -59,5 +59,20 @@ export interface SipSenderApi {
 }
 export class SipSender extends Context.Tag("sipmod/SipSender")<SipSender, SipSenderApi>() {}
 
+/**
+ * Memory shared by every process (thread) of the server, like Kamailio's shm: a module creates a
+ * segment in its `init` (main thread, before any worker starts); every group worker gets the same
+ * SharedArrayBuffer under the same key in its `childInit`. Use Atomics to coordinate.
+ */
+export interface SharedMemoryApi {
+  /**
+   * The segment named `key` (by convention "<module>.<name>") of `bytes` bytes. In the main thread
+   * it is created on first use. In a worker it is the main thread's segment; asking for one main
+   * never created, or with another size, fails with SM_INIT_FAILED (create it in `init`).
+   */
+  readonly segment: (key: string, bytes: number) => Effect.Effect<SharedArrayBuffer, SipmodError>;
+}
+export class SharedMemory extends Context.Tag("sipmod/SharedMemory")<SharedMemory, SharedMemoryApi>() {}
+
 /** The services every module may use without declaring a dependency. */
-export type CoreServices = CoreInfo | ProcessGroups | SipSender;
+export type CoreServices = CoreInfo | ProcessGroups | SipSender | SharedMemory;

@@ -3,9 +3,11 @@ import type { CoreParams } from "../manifest/core-params.ts";
 import {
   CoreInfo,
   ProcessGroups,
+  SharedMemory,
   SipSender,
   type CoreServices,
   type ProcessGroupsApi,
+  type SharedMemoryApi,
   type SipSenderApi,
 } from "../module/core-services.ts";
 import type { ProcessInfo } from "../module/process-info.ts";
@@ -17,8 +19,10 @@ export const coreServicesContext = (opts: {
   readonly core: CoreParams;
   readonly groups: ProcessGroupsApi;
   readonly sender: SipSenderApi;
+  readonly shared: SharedMemoryApi;
 }): Context.Context<CoreServices> =>
   Context.make(CoreInfo, { proc: opts.proc, baseDir: opts.baseDir, params: opts.core }).pipe(
     Context.add(ProcessGroups, opts.groups),
     Context.add(SipSender, opts.sender),
+    Context.add(SharedMemory, opts.shared),
   );

@@ -3,6 +3,7 @@ import { SipmodErrors, type SipmodError } from "../errors.ts";
 import type { CoreParams } from "../manifest/core-params.ts";
 import { childInitModules, initModules } from "../manifest/lifecycle.ts";
 import type { LoadedManifest } from "../manifest/loaded-manifest.ts";
+import type { CoreServices } from "../module/core-services.ts";
 import { MAIN_PROCESS } from "../module/process-info.ts";
 import type { TaskData } from "../module/values.ts";
 import { makeProcessGroups, type ProcessGroupsControlApi } from "../process/groups.ts";
@@ -19,6 +20,7 @@ import { forwardingFromListeners } from "./forwarding-from-listeners.ts";
 import { serverGroupSpecs } from "./group-specs.ts";
 import { LateGroups } from "./late-groups.ts";
 import { LateSender } from "./late-sender.ts";
+import { MainSharedMemory } from "./shared-memory.ts";
 import { loadServerConfig } from "./load-config.ts";
 import { mainCalls } from "./main-calls.ts";
 import { makeReceiver } from "./receive.ts";
@@ -44,6 +46,8 @@ export interface RunningServer {
   readonly engine: Engine;
   /** The JSON-RPC endpoint, when the management server runs. */
   readonly rpcUrl: string | undefined;
+  /** The core services of the main thread (for embedding and tests). */
+  readonly services: Context.Context<CoreServices>;
 }
 
 const workerBootUrl = new URL(`./worker-boot${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url);
@@ -67,7 +71,8 @@ export const startServer = (opts: ServerOptions): Effect.Effect<RunningServer, S
     const groupSpecs = serverGroupSpecs(loaded);
     const lateGroups = new LateGroups(groupSpecs.map((g) => g.name));
     const sender = new LateSender();
-    const services = coreServicesContext({ proc: MAIN_PROCESS, baseDir: loaded.baseDir, core, groups: lateGroups, sender });
+    const shared = new MainSharedMemory();
+    const services = coreServicesContext({ proc: MAIN_PROCESS, baseDir: loaded.baseDir, core, groups: lateGroups, sender, shared });
 
     // 1. modules' init (once, main thread), before any socket or worker exists.
     const moduleCtx = yield* one(initModules(loaded).pipe(Effect.provide(services)));
@@ -100,6 +105,7 @@ export const startServer = (opts: ServerOptions): Effect.Effect<RunningServer, S
       listen: [...core.listen],
       groups: groupSpecs.map((g) => g.name),
       listeners: transport.listeners.map((l) => ({ ...l })),
+      shared: shared.views(),
     };
     const groups = yield* one(
       makeProcessGroups(groupSpecs, { url: workerBootUrl, args: bootArgs as unknown as TaskData }, {
@@ -151,7 +157,7 @@ export const startServer = (opts: ServerOptions): Effect.Effect<RunningServer, S
       `sipmod ready: ${loaded.modules.map((m) => m.decl.name).join(", ")}; ` +
         `groups: ${groupSpecs.map((g) => `${g.name}x${g.size}`).join(", ") || "none"}`,
     );
-    return { loaded, core, listeners: transport.listeners, transport, groups, engine, rpcUrl: rpc?.url };
+    return { loaded, core, listeners: transport.listeners, transport, groups, engine, rpcUrl: rpc?.url, services };
   });
 
 /** One error as the list type start-up reports. */

@@ -9,6 +9,7 @@ import { bindConfig } from "./bind-config.ts";
 import { coreServicesContext } from "./core-services-layer.ts";
 import { forwardingFromListeners } from "./forwarding-from-listeners.ts";
 import { loadServerConfig } from "./load-config.ts";
+import { workerSharedMemory } from "./shared-memory.ts";
 import { workerGroups, workerSender } from "./worker-services.ts";
 
 /** What the main thread gives every group worker (structured-clone data). */
@@ -21,6 +22,8 @@ export interface WorkerBootArgs {
   readonly groups: readonly string[];
   /** The sockets the main thread bound (for our Via and `myself`). */
   readonly listeners: readonly ListenerInfo[];
+  /** The shared memory segments the modules created in init. */
+  readonly shared: Readonly<Record<string, Uint8Array>>;
 }
 
 /** Several start-up errors as one worker boot failure. */
@@ -50,6 +53,7 @@ export const boot: BootFunction = (argsData: TaskData, proc, host) =>
       core: loaded.core,
       groups: workerGroups(host, args.groups),
       sender: workerSender(host),
+      shared: workerSharedMemory(args.shared),
     });
     const moduleCtx = yield* childInitModules(loaded, proc).pipe(Effect.provide(services));
     const forwarding = forwardingFromListeners(args.listeners);
