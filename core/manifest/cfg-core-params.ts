@@ -33,6 +33,7 @@ export const IGNORED_CFG_PARAMS: Readonly<Record<string, string>> = {
   async_nonblock: "a full group queue always fails at once in sipmod",
   async_usleep: "group workers wait on their queue, they do not poll",
   mpath: "used only to resolve loadmodule paths to built-in modules",
+  disable_tls: "sipmod has no TLS transport yet, so TLS is always off",
 };
 
 /** Kamailio's `debug=N` as a log level. */

@@ -97,6 +97,11 @@ export const CoreParamsSchema = Schema.Struct({
       "UDP socket send buffer asked for, in bytes (SO_SNDBUF; the kernel caps it at net.core.wmem_max). cfg: `maxsndbuffer=`.",
     default: 4 * 1024 * 1024,
   }),
+  disable_tcp: Schema.optionalWith(Schema.Boolean, { default: () => false }).annotations({
+    description:
+      "Do not listen on TCP (Kamailio `disable_tcp=yes`): listen addresses without a protocol open UDP only, and tcp: ones are refused.",
+    default: false,
+  }),
   rpc: Schema.optionalWith(RpcParams, { default: () => ({ listen: DEFAULT_RPC_LISTEN, enabled: true }) }).annotations({
     description: "The JSON-RPC management server.",
     default: { listen: DEFAULT_RPC_LISTEN, enabled: true },

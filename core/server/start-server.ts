@@ -1,5 +1,5 @@
 import { Context, Effect, Either, LogLevel, Runtime, type Scope } from "effect";
-import { SipmodErrors, type SipmodError } from "../errors.ts";
+import { sipmodError, SipmodErrors, type SipmodError } from "../errors.ts";
 import type { CoreParams } from "../manifest/core-params.ts";
 import { childInitModules, initModules } from "../manifest/lifecycle.ts";
 import type { LoadedManifest } from "../manifest/loaded-manifest.ts";
@@ -10,7 +10,7 @@ import { makeProcessGroups, type ProcessGroupsControlApi } from "../process/grou
 import { Forwarding } from "../script/builtins/forwarding.ts";
 import { makeEngine, type Engine } from "../script/engine.ts";
 import type { ListenerInfo } from "../transport/listener-info.ts";
-import { parseListens } from "../transport/listen-spec.ts";
+import { parseListens, type ListenSpec } from "../transport/listen-spec.ts";
 import type { ReceiveInfo } from "../transport/receive-info.ts";
 import { startTransport, type TransportApi } from "../transport/transport.ts";
 import { startRpcServer } from "../rpc/server.ts";
@@ -66,7 +66,12 @@ export const startServer = (opts: ServerOptions): Effect.Effect<RunningServer, S
       opts.listen !== undefined ? { ...loaded0, core: { ...loaded0.core, listen: [...opts.listen] } } : loaded0;
     const core = loaded.core;
     const program = yield* bindConfig(loaded, cfg);
-    const listens = yield* one(Either.match(parseListens(core.listen), { onLeft: Effect.fail, onRight: Effect.succeed }));
+    const listens = yield* one(
+      Either.match(Either.flatMap(parseListens(core.listen), (l) => withoutDisabled(l, core)), {
+        onLeft: Effect.fail,
+        onRight: Effect.succeed,
+      }),
+    );
 
     const groupSpecs = serverGroupSpecs(loaded);
     const lateGroups = new LateGroups(groupSpecs.map((g) => g.name));
@@ -159,6 +164,22 @@ export const startServer = (opts: ServerOptions): Effect.Effect<RunningServer, S
     );
     return { loaded, core, listeners: transport.listeners, transport, groups, engine, rpcUrl: rpc?.url, services };
   });
+
+/** Apply `disable_tcp`: protocol-less addresses keep UDP only; an explicit tcp: address is an error. */
+const withoutDisabled = (
+  specs: readonly ListenSpec[],
+  core: CoreParams,
+): Either.Either<readonly ListenSpec[], SipmodError> => {
+  if (!core.disable_tcp) return Either.right(specs);
+  const explicit = core.listen.find((l) => l.trim().toLowerCase().startsWith("tcp:"));
+  if (explicit !== undefined)
+    return Either.left(
+      sipmodError("SM_LISTEN", `listen=${explicit} asks for TCP but disable_tcp is set`, {
+        hint: "Remove the tcp: listen address or the disable_tcp setting.",
+      }),
+    );
+  return Either.right(specs.filter((s) => s.proto !== "tcp"));
+};
 
 /** One error as the list type start-up reports. */
 const one = <A, R>(eff: Effect.Effect<A, SipmodError, R>): Effect.Effect<A, SipmodErrors, R> =>
