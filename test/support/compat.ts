@@ -247,6 +247,9 @@ export const problemReport = (results: readonly CaseResult[]): string =>
 /** Run the cases and fail with every problem listed. */
 export const assertCompat = async (cfgFile: string, cases: readonly CompatCase[]): Promise<void> => {
   const results = await runCompat(cfgFile, cases);
+  // COMPAT_SHOW=1 prints every answer (handy when writing a new case).
+  if (process.env["COMPAT_SHOW"] === "1")
+    for (const r of results) console.log(`${r.name}\n  Kamailio ${show(r.kamailio)}\n  sipmod   ${show(r.sipmod)}`);
   const report = problemReport(results);
   if (report !== "") throw new Error(`Kamailio/sipmod compatibility problems with ${cfgFile.split("/").pop()}:\n${report}`);
 };

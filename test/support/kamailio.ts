@@ -148,6 +148,22 @@ const probeRequest = (port: number, n: number): Buffer =>
     "latin1",
   );
 
+/**
+ * True when a UDP socket of 127.0.0.1 is bound to `port` (Linux /proc/net/udp): Kamailio binds its
+ * sockets before it forks the receiving processes, and datagrams sent from then on wait in the
+ * socket's buffer until a receiver reads them.
+ */
+const udpBound = (port: number): boolean => {
+  try {
+    const want = `0100007F:${port.toString(16).toUpperCase().padStart(4, "0")}`;
+    return readFileSync("/proc/net/udp", "utf8")
+      .split("\n")
+      .some((line) => line.trim().split(/\s+/)[1] === want);
+  } catch {
+    return false;
+  }
+};
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Resolves when the child process has exited (at once if it has). */
@@ -200,7 +216,8 @@ const startOnce = async (cfgText: string, opts: KamailioOptions): Promise<Kamail
     rmSync(dir, { recursive: true, force: true });
   };
 
-  // Ready once it answers anything to an OPTIONS.
+  // Ready once it answers anything to an OPTIONS; a cfg that answers nothing to it counts as ready
+  // once its socket has been bound for half a second.
   const sock = createSocket("udp4");
   try {
     await new Promise<void>((resolve, reject) => {
@@ -213,12 +230,14 @@ const startOnce = async (cfgText: string, opts: KamailioOptions): Promise<Kamail
     });
     const until = Date.now() + (opts.startTimeoutMs ?? 15_000);
     let n = 0;
-    while (!answered) {
+    let boundAt: number | undefined;
+    while (!answered && (boundAt === undefined || Date.now() - boundAt < 500)) {
       if (child.exitCode !== null || child.signalCode !== null)
         throw new Error(`kamailio exited (code ${child.exitCode ?? child.signalCode}) before answering:\n${out}`);
       if (Date.now() > until) throw new Error(`kamailio did not answer an OPTIONS within ${opts.startTimeoutMs ?? 15_000} ms:\n${out}`);
       sock.send(probeRequest(sock.address().port, n++), port, "127.0.0.1");
       await sleep(100);
+      if (boundAt === undefined && udpBound(port)) boundAt = Date.now();
     }
   } catch (e) {
     await stop();
