@@ -79,6 +79,11 @@ describe("pv: message pseudo-variables", () => {
     assert.ok(Math.abs((r.engine.vars.get("sn") as number) - now) <= 2);
   });
 
+  test("a pseudo-variable whose name holds pseudo-variables (parse tools from the binder)", async () => {
+    await runRoute('t_log("$tfmt(user=$rU from $(fu{s.len}))");');
+    assert.deepEqual(seen.logs, ["user=alice from 18"]);
+  });
+
   test("ctime pads the day with a space", () => {
     const d = new Date(2026, 0, 5, 7, 8, 9);
     assert.equal(ctime(d.getTime()), `${["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"][d.getDay()]} Jan  5 07:08:09 2026`);

@@ -1,8 +1,12 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { Effect, Layer, type Scope } from "effect";
+import type { SipmodError } from "../core/errors.ts";
+import { SharedMemory } from "../core/module/core-services.ts";
 import { spawnThread } from "../core/process/spawn.ts";
+import pvModule from "../modules/pv/index.ts";
 import { SharedShvStore } from "../modules/pv/shv-shared.ts";
-import { setShvStore } from "../modules/pv/shv-store.ts";
+import { LocalShvStore, setShvStore, shvStore } from "../modules/pv/shv-store.ts";
 import { runRoute, seen } from "./script-helpers.ts";
 
 describe("pv: $shv store shared by worker threads", () => {
@@ -48,6 +52,39 @@ describe("pv: $shv store shared by worker threads", () => {
       for (let i = 0; i < 12; i++) store.set(`n${i}`, i); // a, b, c, big + 12 = 16 slots
       assert.throws(() => store.set("one-too-many", 1), /no free slot/);
       assert.throws(() => new SharedShvStore(new SharedArrayBuffer(128)), /not a \$shv store/);
+    } finally {
+      setShvStore(prev);
+    }
+  });
+
+  test("the pv module keeps $shv in the server's shared memory: init lays it out, childInit attaches", async () => {
+    const segments = new Map<string, SharedArrayBuffer>();
+    const mem = Layer.succeed(SharedMemory, {
+      segment: (key, bytes) =>
+        Effect.sync(() => {
+          let sab = segments.get(key);
+          if (sab === undefined) {
+            sab = new SharedArrayBuffer(bytes);
+            segments.set(key, sab);
+          }
+          return sab;
+        }),
+    });
+    type Step = Effect.Effect<void, SipmodError, SharedMemory | Scope.Scope>;
+    const run = (e: Step) => Effect.runPromise(e.pipe(Effect.provide(mem), Effect.scoped));
+    const prev = setShvStore(new LocalShvStore());
+    try {
+      await run(pvModule.init!({ shvset: ["limit=i:5", "name=s:x"] }) as Step);
+      assert.ok(shvStore() instanceof SharedShvStore);
+      const mainStore = shvStore();
+      // A worker thread starts with its own module instance: childInit attaches the same segment.
+      setShvStore(new LocalShvStore());
+      await run(pvModule.childInit!({ shvset: ["limit=i:99"] }, { kind: "group", group: "g", rank: 1 }) as Step);
+      assert.ok(shvStore() instanceof SharedShvStore);
+      assert.equal(shvStore().get("limit"), 5, "childInit does not apply shvset again");
+      mainStore.set("limit", 6);
+      assert.equal(shvStore().get("limit"), 6);
+      assert.equal(shvStore().get("name"), "x");
     } finally {
       setShvStore(prev);
     }

@@ -6,7 +6,9 @@
 import { Effect, HashMap, Layer, Logger, LogLevel, type Runtime } from "effect";
 import { buildRegistry } from "../core/manifest/build-registry.ts";
 import { SipmodErrors } from "../core/errors.ts";
-import { defineModule, erase, fn, type AnyModule } from "../core/module/define-module.ts";
+import { defineModule, erase, fn, pv, type AnyModule } from "../core/module/define-module.ts";
+import type { CallContext } from "../core/module/call-context.ts";
+import type { PvParseTools } from "../core/script/bind-pv.ts";
 import type { Registry } from "../core/module/registry.ts";
 import { bindProgram } from "../core/script/bind-program.ts";
 import type { BoundProgram, ContinuationRef, Outcome } from "../core/script/bound.ts";
@@ -38,6 +40,19 @@ export const testModule = defineModule({
   version: "0.0.1",
   core: CORE_MAJOR,
   doc: { overview: "Test functions." },
+  pvs: [
+    // $tfmt(text): the text with its pseudo-variables replaced, through the binder's parse tools.
+    pv<(ctx: CallContext) => string>({
+      name: "tfmt",
+      inner: "required",
+      doc: "Formats its name.",
+      parse: ((inner: string | undefined, tools?: PvParseTools) => {
+        if (tools === undefined) return { error: "no parse tools" };
+        return tools.format(inner ?? "");
+      }) as (inner: string | undefined) => ((ctx: CallContext) => string) | { readonly error: string },
+      get: (ctx, f) => f(ctx),
+    }),
+  ],
   functions: [
     fn({ name: "t_ret", params: [{ name: "v", kind: "int-pv" }] as const, routes: "any", doc: "Return v.", run: (_c, [v]) => v }),
     fn({

@@ -1,7 +1,10 @@
+import type { SipmodError } from "../errors.ts";
+import type { CallContext } from "../module/call-context.ts";
 import type { AnyPvSpec } from "../module/define-module.ts";
 import type { ScriptValue } from "../module/values.ts";
 import type { Pos, PvRef } from "./ast.ts";
 import { bindError, type BindEnv } from "./bind-env.ts";
+import { compileFormat } from "./bind-format.ts";
 import { bindTransform, type Transform } from "./bind-transform.ts";
 import type { ScriptContext } from "./context.ts";
 import { scanPv } from "./parse-pv.ts";
@@ -11,7 +14,8 @@ import { scanPv } from "./parse-pv.ts";
  * name parsed by the class's `parse`, its transformations bound. An index written as
  * `$(name(inner)[i])` reaches `parse` as the inner text followed by `[i]` (`$(avp(x)[1])` ->
  * `parse("x[1]")`, `$(hdr(Via)[*])` -> `parse("Via[*]")`); classes without an inner name take no
- * index.
+ * index. `parse` also gets a second argument, PvParseTools, to compile pseudo-variables inside
+ * the name.
  */
 export interface BoundPv {
   readonly text: string;
@@ -32,6 +36,28 @@ interface PvParts {
   readonly text: string;
 }
 
+/**
+ * What `parse` gets as its second argument: `format(text)` compiles text with pseudo-variables
+ * (`$sht(a=>$ci)`: the key) once, into a function evaluated per message, or says why it cannot.
+ */
+export interface PvParseTools {
+  readonly format: (text: string) => ((ctx: CallContext) => string) | { readonly error: string };
+}
+
+const parseTools = (env: BindEnv, pos: Pos): PvParseTools => ({
+  format: (text) => {
+    const errors: SipmodError[] = [];
+    const f = compileFormat({ ...env, errors }, text, pos);
+    if (f === undefined || errors.length > 0) return { error: errors.map((e) => e.message).join("; ") || `cannot compile "${text}"` };
+    if (f.kind === "static") {
+      const t = f.text;
+      return () => t;
+    }
+    const run = f.run;
+    return (ctx) => run(ctx as ScriptContext);
+  },
+});
+
 const isParseError = (r: unknown): r is { readonly error: string } =>
   typeof r === "object" && r !== null && "error" in r && typeof (r as { error: unknown }).error === "string";
 
@@ -49,7 +75,7 @@ const parseName = (env: BindEnv, spec: AnyPvSpec, module: string, p: PvParts, po
   if (spec.parse === undefined) return { ok: true, name: inner };
   let r: unknown;
   try {
-    r = spec.parse(inner);
+    r = (spec.parse as (inner: string | undefined, tools: PvParseTools) => unknown)(inner, parseTools(env, pos));
   } catch (e) {
     bindError(env, "SM_CFG_PV", `${p.text}: ${e instanceof Error ? e.message : String(e)}`, pos, { module });
     return { ok: false };

@@ -3,9 +3,7 @@ import { defineModule } from "../../core/module/define-module.ts";
 import { CORE_MAJOR } from "../../core/version.ts";
 import { messagePvs } from "./pv-message.ts";
 import { scriptPvs } from "./pv-script.ts";
-import { applyShvset } from "./shv-init.ts";
-import { SharedShvStore } from "./shv-shared.ts";
-import { shvStore } from "./shv-store.ts";
+import { applyShvset, attachSharedShv } from "./shv-init.ts";
 import { timePvs } from "./pv-time.ts";
 
 const PvParams = Schema.Struct({
@@ -16,7 +14,8 @@ const PvParams = Schema.Struct({
 
 /**
  * pv: the pseudo-variables of the message ($ru, $rU, $fu, $hdr(X) ...), of the script ($var,
- * $avp, $xavp, $shv, $rc) and of time ($Tf, $TV(s) ...).
+ * $avp, $xavp, $shv, $rc) and of time ($Tf, $TV(s) ...). $shv values live in the server's shared
+ * memory (SharedMemory segment "pv.shv"), so every worker thread sees the same values.
  */
 export default defineModule({
   name: "pv",
@@ -31,16 +30,16 @@ export default defineModule({
       shvset: { doc: "Initial value of a shared variable; the parameter can be given several times.", example: '"maxcalls=i:10"' },
     },
     differences: [
-      "$shv values are shared by the worker threads once the server installs a SharedShvStore (one SharedArrayBuffer " +
-        "for all threads); until then each thread has its own values.",
+      "$shv values live in one shared-memory segment of 1 MiB for all threads (up to 4096 names); a value that no " +
+        "longer fits makes the assignment fail with a log.",
       "$pp is the process id, which every worker thread of the server shares.",
       "An index written $(name(inner)[i]) is accepted for $avp, $hdr and $xavp fields.",
     ],
   },
   params: PvParams,
   pvs: [...messagePvs, ...scriptPvs, ...timePvs],
-  // Initial $shv values: once in the main thread; again in each worker only while the store is the
-  // per-thread one (a worker starting later must not reset values in a store shared by all threads).
-  init: (p) => applyShvset(p.shvset),
-  childInit: (p) => (shvStore() instanceof SharedShvStore ? Effect.void : applyShvset(p.shvset)),
+  // $shv lives in a shared-memory segment: the main thread lays it out and sets the shvset values
+  // once in init; every process attaches the same segment in childInit.
+  init: (p) => Effect.zipRight(attachSharedShv, applyShvset(p.shvset)),
+  childInit: () => attachSharedShv,
 });

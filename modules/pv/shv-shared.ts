@@ -51,10 +51,15 @@ export class SharedShvStore implements ShvStore {
 
   /** A new buffer for `slots` names and `bytes` in total (names and string values share the rest). */
   static allocate(bytes = 1 << 20, slots = 4096): SharedArrayBuffer {
-    const heapStart = HEADER_BYTES + slots * SLOT_WORDS * 4;
-    if (bytes < heapStart + 1024) throw new RangeError(`a $shv store of ${slots} slots needs more than ${heapStart + 1024} bytes`);
-    const sab = new SharedArrayBuffer(bytes);
+    return SharedShvStore.format(new SharedArrayBuffer(bytes), slots);
+  }
+
+  /** Lay out a zeroed buffer (from SharedMemory) as a store; a buffer already laid out is left as it is. */
+  static format(sab: SharedArrayBuffer, slots = 4096): SharedArrayBuffer {
     const i32 = new Int32Array(sab);
+    if (Atomics.load(i32, H_MAGIC) === MAGIC) return sab;
+    const heapStart = HEADER_BYTES + slots * SLOT_WORDS * 4;
+    if (sab.byteLength < heapStart + 1024) throw new RangeError(`a $shv store of ${slots} slots needs more than ${heapStart + 1024} bytes`);
     i32[H_SLOTS] = slots;
     i32[H_TOP] = heapStart;
     Atomics.store(i32, H_MAGIC, MAGIC);

@@ -2,10 +2,9 @@ import type { ScriptValue } from "../../core/module/values.ts";
 
 /**
  * Where `$shv(name)` values live. Kamailio keeps them in shared memory, so every process sees the
- * same value at once. The store is an interface so that the server can install one shared by all
- * its worker threads: `setShvStore(new SharedShvStore(sab))` in every thread with the same
- * SharedArrayBuffer (shv-shared.ts). Until it does, each thread has its own in-process store
- * (values set in one worker are not seen by another). A value never set reads as int 0.
+ * same value at once. The pv module's init and childInit install a SharedShvStore over the
+ * server's shared-memory segment "pv.shv" in every thread (shv-init.ts); the in-process store below
+ * is what a thread uses before that (tools, tests). A value never set reads as int 0.
  */
 export interface ShvStore {
   get(name: string): ScriptValue;
