@@ -195,9 +195,10 @@ export interface CaseResult {
   readonly problems: readonly string[];
 }
 
-const caseIds = (file: string, name: string, n: number) => {
-  const base = `${file.split("/").pop()!.replace(/\W/g, "")}-${name.replace(/\W/g, "_")}-${n}`;
-  return { callId: `${base}@compat.test`, branch: `z9hG4bK-${base}` };
+/** Call-ID `<cfg name>-<case index>@compat.test`, so a case can show its own Call-ID. */
+const caseIds = (file: string, n: number) => {
+  const base = file.split("/").pop()!.replace(/\.cfg$/, "").replace(/[^\w.-]/g, "_");
+  return { callId: `${base}-${n}@compat.test`, branch: `z9hG4bK-${base}-${n}` };
 };
 
 /**
@@ -213,7 +214,7 @@ export const runCompat = async (cfgFile: string, cases: readonly CompatCase[]): 
         const results: CaseResult[] = [];
         let n = 0;
         for (const c of cases) {
-          const { callId, branch } = caseIds(cfgFile, c.name, n++);
+          const { callId, branch } = caseIds(cfgFile, n++);
           const text = buildRequest(c.req, client.port, callId, branch);
           const ms = c.waitMs ?? (c.kamailio === "no reply" ? 1000 : 2000);
           const ask = async (port: number): Promise<Outcome> => {
@@ -222,11 +223,13 @@ export const runCompat = async (cfgFile: string, cases: readonly CompatCase[]): 
           };
           const kamailio = await ask(kam.port);
           const sipmod = await ask(sipPort);
+          const kamProblems = unmet(kamailio, c.kamailio, client.port);
+          const sipProblems = c.sipmod !== undefined ? unmet(sipmod, c.sipmod, client.port) : differences(kamailio, sipmod);
           const problems = [
-            ...unmet(kamailio, c.kamailio, client.port).map((p) => `Kamailio differs from the case: ${p}`),
-            ...(c.sipmod !== undefined
-              ? unmet(sipmod, c.sipmod, client.port).map((p) => `sipmod differs from its documented answer: ${p}`)
-              : differences(kamailio, sipmod).map((p) => `sipmod differs from Kamailio: ${p}`)),
+            ...(kamProblems.length > 0 ? [`Kamailio differs from the case (${kamProblems.join("; ")})`] : []),
+            ...(sipProblems.length > 0
+              ? [`sipmod differs from ${c.sipmod !== undefined ? "its documented answer" : "Kamailio"} (${sipProblems.join("; ")})`]
+              : []),
           ];
           results.push({ name: c.name, kamailio, sipmod, problems });
         }
