@@ -133,6 +133,7 @@ describe("core parameters", () => {
       groups: [],
       udp_recv_buffer: 4194304,
       udp_send_buffer: 4194304,
+      disable_tcp: false,
       rpc: { listen: "127.0.0.1:5071", enabled: true },
       log_level: "info",
       tcp_max_message: 262144,

@@ -51,29 +51,26 @@ describe("the server on the default config", () => {
 
   test("a malformed-message storm leaves the server answering", T, () =>
     withServer({ file: fixture("basic.json") }, async (s, logs) => {
+      // the storm comes from one socket, the check from another, so the storm's 400s cannot crowd it out
+      const storm = await UdpClient.open();
       const c = await UdpClient.open();
       try {
-        const good = sipRequest({ port: c.port });
+        const good = sipRequest({ port: storm.port });
         let seed = 7;
         const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed);
         for (let i = 0; i < 500; i++) {
           const b = Buffer.from(good, "latin1");
           for (let k = 0; k < 1 + (rnd() % 8); k++) b[rnd() % b.length] = rnd() % 256;
-          c.send(udpPort(s), i % 50 === 0 ? Buffer.alloc(rnd() % 2000, rnd() % 256) : b.subarray(0, b.length - (rnd() % 40)));
+          storm.send(udpPort(s), i % 50 === 0 ? Buffer.alloc(rnd() % 2000, rnd() % 256) : b.subarray(0, b.length - (rnd() % 40)));
         }
-        // the 400s for the storm may still be arriving: look for the reply to this request only
-        c.send(udpPort(s), sipRequest({ port: c.port, callId: "after-storm" }));
-        const until = Date.now() + 15_000;
-        let reply: string | undefined;
-        while (reply === undefined && Date.now() < until) {
-          reply = c.received.find((r) => r.includes("Call-ID: after-storm@127.0.0.1"));
-          if (reply === undefined) await new Promise((r) => setTimeout(r, 20));
-        }
-        assert.ok(reply !== undefined, "the request after the storm was answered");
-        assert.equal(statusOf(reply).code, 200);
+        await new Promise((r) => setTimeout(r, 300));
+        c.send(udpPort(s), sipRequest({ port: c.port }));
+        const [reply] = await c.waitFor(1);
+        assert.equal(statusOf(reply!).code, 200);
         assert.ok(s.transport.counters.parseErrors > 0, "malformed messages were counted");
         assert.ok(!logs.some((l) => l.startsWith("Fatal")), "nothing fatal was logged");
       } finally {
+        await storm.close();
         await c.close();
       }
     }),

@@ -45,7 +45,8 @@ export class UdpClient {
     });
   }
   static async open(): Promise<UdpClient> {
-    const sock = createSocket("udp4");
+    // a large receive buffer: a test server on the same event loop can answer in bursts
+    const sock = createSocket({ type: "udp4", recvBufferSize: 4 * 1024 * 1024 });
     await new Promise<void>((resolve) => sock.bind(0, "127.0.0.1", resolve));
     return new UdpClient(sock);
   }
