@@ -14,7 +14,7 @@ const sipp = (port: number, calls: number, rate: number): Promise<{ code: number
     const p = spawn(
       "sipp",
       [`127.0.0.1:${port}`, "-sf", scenario, "-m", String(calls), "-r", String(rate), "-i", "127.0.0.1", "-p", "0",
-        "-timeout", "30s", "-recv_timeout", "5000", "-nostdin", "-trace_stat", "-stf", "/dev/null"],
+        "-timeout", "45s", "-recv_timeout", "10000", "-nostdin", "-trace_stat", "-stf", "/dev/null"],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
     let out = "";
@@ -23,10 +23,12 @@ const sipp = (port: number, calls: number, rate: number): Promise<{ code: number
     p.on("close", (code) => resolve({ code, out }));
   });
 
-test("SIPp: 500 OPTIONS at 250/s over UDP all get 200, no failed call", { timeout: 60_000, skip: haveSipp ? false : "sipp is not installed" }, () =>
+// A functional check with a real SIPp (retransmissions allowed: a loaded CI machine may be slow);
+// rates with zero retransmissions are measured by bench/run-stateless.ts.
+test("SIPp: 300 OPTIONS at 100/s over UDP all get 200, no failed call", { timeout: 90_000, skip: haveSipp ? false : "sipp is not installed" }, () =>
   withServer({ file: fixture }, async (s) => {
-    const r = await sipp(s.listeners[0]!.port, 500, 250);
+    const r = await sipp(s.listeners[0]!.port, 300, 100);
     assert.equal(r.code, 0, r.out.slice(-2000));
-    assert.match(r.out, /Successful call\s+\|\s+\d+\s+\|\s+500\s/);
+    assert.match(r.out, /Successful call\s+\|\s+\d+\s+\|\s+300\s/);
   }),
 );
