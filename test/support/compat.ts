@@ -64,7 +64,7 @@ export interface CompatCase {
    * The comparison with Kamailio is then skipped for this case.
    */
   readonly sipmod?: Expected;
-  /** How long to wait for a reply (ms). Default 2000; a case expecting no reply waits 1000. */
+  /** How long to wait for a reply (ms). Default 5000; a case expecting no reply waits 1000. */
   readonly waitMs?: number;
 }
 
@@ -122,11 +122,11 @@ export const reduceReply = (msg: string): Reply => {
 /** One UDP socket on 127.0.0.1 that sends cases and matches replies by Call-ID and source port. */
 class CaseClient {
   private readonly got: { from: number; text: string }[] = [];
-  private wake: (() => void) | undefined;
+  private readonly waiters = new Set<() => void>();
   private constructor(private readonly sock: Socket) {
     sock.on("message", (m, rinfo) => {
       this.got.push({ from: rinfo.port, text: m.toString("latin1") });
-      this.wake?.();
+      for (const w of this.waiters) w();
     });
   }
   static async open(): Promise<CaseClient> {
@@ -147,13 +147,14 @@ class CaseClient {
       const left = until - Date.now();
       if (left <= 0) return undefined;
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.wake = () => {
+        const w = () => {
           clearTimeout(t);
+          this.waiters.delete(w);
           resolve();
         };
+        const t = setTimeout(w, left);
+        this.waiters.add(w);
       });
-      this.wake = undefined;
     }
   }
   close(): Promise<void> {
@@ -202,12 +203,12 @@ const caseIds = (file: string, n: number) => {
 };
 
 /**
- * Start Kamailio and sipmod on the cfg, send every case to both (one at a time, the same bytes
- * from the same socket) and return what each answered. Both servers are stopped afterwards.
+ * Start Kamailio and sipmod on the cfg, send every case to both (one case at a time, the same
+ * bytes from the same socket) and return what each answered. Both servers are stopped afterwards.
  */
 export const runCompat = async (cfgFile: string, cases: readonly CompatCase[]): Promise<CaseResult[]> =>
   withKamailio({ file: cfgFile }, (kam) =>
-    withServer({ file: cfgFile, listen: ["udp:127.0.0.1:0"] }, async (s) => {
+    withServer({ file: cfgFile, listen: ["udp:127.0.0.1:0"], rpcListen: "127.0.0.1:0" }, async (s) => {
       const sipPort = s.listeners.find((l) => l.proto === "udp")!.port;
       const client = await CaseClient.open();
       try {
@@ -216,13 +217,13 @@ export const runCompat = async (cfgFile: string, cases: readonly CompatCase[]): 
         for (const c of cases) {
           const { callId, branch } = caseIds(cfgFile, n++);
           const text = buildRequest(c.req, client.port, callId, branch);
-          const ms = c.waitMs ?? (c.kamailio === "no reply" ? 1000 : 2000);
+          const ms = c.waitMs ?? (c.kamailio === "no reply" ? 1000 : 5000);
           const ask = async (port: number): Promise<Outcome> => {
             const r = await client.exchange(port, text, callId, ms);
             return r === undefined ? "no reply" : reduceReply(r);
           };
-          const kamailio = await ask(kam.port);
-          const sipmod = await ask(sipPort);
+          // Both at once: replies are told apart by source port and Call-ID.
+          const [kamailio, sipmod] = await Promise.all([ask(kam.port), ask(sipPort)]);
           const kamProblems = unmet(kamailio, c.kamailio, client.port);
           const sipProblems = c.sipmod !== undefined ? unmet(sipmod, c.sipmod, client.port) : differences(kamailio, sipmod);
           const problems = [

@@ -266,6 +266,23 @@ export const startKamailio = async (cfg: { readonly file: string } | { readonly 
   throw last;
 };
 
+/**
+ * Whether Kamailio starts with this cfg text: false with its log when it exits during start-up
+ * (a parse or fixup error), true once it answers or has bound its socket (it is stopped then).
+ */
+export const kamailioStarts = async (text: string, opts: KamailioOptions = {}): Promise<{ readonly started: boolean; readonly log: string }> => {
+  try {
+    const k = await startKamailio({ text }, opts);
+    const log = k.log();
+    await k.stop();
+    return { started: true, log };
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    if (/^kamailio exited/.test(message)) return { started: false, log: message };
+    throw e;
+  }
+};
+
 /** Run `body` with a Kamailio started on `cfg`; it is stopped afterwards whatever happens. */
 export const withKamailio = async <A>(
   cfg: { readonly file: string } | { readonly text: string },
