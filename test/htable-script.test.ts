@@ -2,14 +2,12 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Effect, Either, Exit, Scope } from "effect";
 import { decodeModuleParams } from "../core/manifest/module-params.ts";
-import { erase, type AnyPvSpec } from "../core/module/define-module.ts";
+import { SharedMemory } from "../core/module/core-services.ts";
+import { MainSharedMemory } from "../core/server/shared-memory.ts";
+import { erase } from "../core/module/define-module.ts";
 import type { Json } from "../core/module/values.ts";
-import type { BindEnv } from "../core/script/bind-env.ts";
-import { compileFormat } from "../core/script/bind-format.ts";
-import type { ScriptContext } from "../core/script/context.ts";
 import { makeEngine, type Engine } from "../core/script/engine.ts";
 import htableModule from "../modules/htable/index.ts";
-import type { PvParseTools } from "../modules/htable/sht-name.ts";
 import { parseTableSpecs, type TableSpec } from "../modules/htable/table-spec.ts";
 import { createTables, installTables, tableNamed } from "../modules/htable/tables.ts";
 import pvModule from "../modules/pv/index.ts";
@@ -74,7 +72,7 @@ describe("htable: $sht and friends in the script", () => {
           't_log("[$var(a)] [$var(b)] [$var(d)] [$sht(c=>calls)] [$shtinc(n=>none)]");\n' +
           '$sht(n=>s) = "abc"; t_log("[$shtinc(n=>s)] [$sht(n=>s)]");\n' +
           '$sht(n=>user::1) = "alice"; $sht(n=>user::2) = "bob"; $sht(n=>other) = 5;\n' +
-          't_log("[$shtcn(n=>^user::)] [$shtcn(n=>~~r::[0-9]$)] [$shtcn(n=>~%user)] [$shtcn(n=>%~::2)] [$shtcn(n=>==other)] [$shtcn(n=>**)]");\n' +
+          't_log("[$shtcn(n=>^user::)] [$shtcn(n=>~~r::[0-9]$)] [$shtcn(n=>%~user)] [$shtcn(n=>~%::2)] [$shtcn(n=>==other)] [$shtcn(n=>**)]");\n' +
           't_log("[$shtcv(n=>^(alice|bob)$)] [$shtcv(n=>==abc)] [$shtcv(n=>**)]");\n' +
           '$sht(x=>k) = 1; t_log("[$shtex(x=>k)] [$shtex(x=>none)] [$shtex(n=>s)]");\n' +
           '$shtex(x=>k) = 5; t_log("[$shtex(x=>k)]"); $shtex(x=>k) = 0; t_log("[$shtex(x=>k)]");',
@@ -83,8 +81,8 @@ describe("htable: $sht and friends in the script", () => {
         "[1] [2] [1] [1] [<null>]",
         "[<null>] [abc]",
         "[2] [2] [2] [1] [1] [4]",
-        "[2] [1] [3]",
-        "[60] [<null>] [0]",
+        "[2] [1] [4]",
+        "[60] [0] [0]",
         "[5]",
         "[0]",
       ]);
@@ -137,7 +135,7 @@ describe("htable: $sht and friends in the script", () => {
   test("load errors: bad keys, regular expressions and operators", async () => {
     const pvErrs = await bindErrors(
       "request_route {\n" +
-        "  $var(x) = $sht(a=>$ci);\n" +
+        "  $var(x) = $sht(a=>$nosuch(x));\n" +
         "  $var(x) = $sht(nokey);\n" +
         "  $var(x) = $shtcn(a=>~~[z-a]);\n" +
         "}\n",
@@ -151,7 +149,7 @@ describe("htable: $sht and friends in the script", () => {
         ["SM_CFG_PV", 4],
       ],
     );
-    assert.match(pvErrs[0]!.message, /key "\$ci" contains pseudo-variables/);
+    assert.match(pvErrs[0]!.message, /unknown pseudo-variable \$nosuch/);
     assert.match(pvErrs[1]!.message, /"=>" is missing/);
     assert.match(pvErrs[2]!.message, /bad regular expression/);
     const fixErrs = await bindErrors(
@@ -175,43 +173,17 @@ describe("htable: $sht and friends in the script", () => {
     assert.match(fixErrs[2]!.message, /write "table=>regular expression"/);
   });
 
-  test("a key with pseudo-variables works when the binder gives parse its format compiler", async () => {
+  test("keys and expressions with pseudo-variables are evaluated per message", async () => {
     const restore = withTables("k=>initval=0");
     try {
-      const env: BindEnv = {
-        registry,
-        builtins: new Map(),
-        errors: [],
-        notes: [],
-        blocks: new Map(),
-        routeCells: new Map(),
-        lists: new Map(),
-        fixups: [],
-      };
-      const tools: PvParseTools = {
-        format: (text) => {
-          const f = compileFormat(env, text, { file: "t.cfg", line: 1, column: 1 });
-          if (f === undefined) return { error: env.errors.map((e) => e.message).join("; ") };
-          return f.kind === "static" ? () => f.text : (ctx) => f.run(ctx as ScriptContext);
-        },
-      };
-      const spec = (name: string) => htableModule.pvs!.find((p) => p.name === name)! as AnyPvSpec & {
-        parse: (inner: string, tools?: PvParseTools) => unknown;
-      };
-      const sht = spec("sht");
-      const name = sht.parse("k=>$ci::$fU", tools);
-      assert.ok(!("error" in (name as object)), JSON.stringify(name));
-      const engine = makeEngine(await bindText("request_route { }", registry), captureLogs().runtime);
-      const ctx = engine.newContext(sipMsg(), fakeRcv());
-      sht.set!(ctx, name as never, "remembered");
-      assert.equal(tableNamed("k")!.get("a84b4c76e66710@pc33.atlanta.com::bob"), "remembered");
-      assert.equal(sht.get(ctx, name as never), "remembered");
-      const inc = spec("shtinc").parse("k=>n::$fU", tools);
-      assert.equal(spec("shtinc").get(ctx, inc as never), 1);
-      const cn = spec("shtcn").parse("k=>~%$ci", tools);
-      assert.equal(spec("shtcn").get(ctx, cn as never), 1);
-      const bad = sht.parse("k=>$nosuchpv", tools);
-      assert.match((bad as { error: string }).error, /unknown pseudo-variable/);
+      await run(
+        '$sht(k=>$ci::$fU) = "remembered"; $var(u) = "bob";\n' +
+          't_log("[$sht(k=>a84b4c76e66710@pc33.atlanta.com::bob)] [$sht(k=>$ci::$var(u))] [$shtinc(k=>n::$fU)] [$shtinc(k=>n::$fU)]");\n' +
+          '$var(p) = "n::"; t_log("[$shtcn(k=>%~$var(p))] [$shtcn(k=>~%::$fU)] [$shtex(k=>$ci::$fU)]");\n' +
+          'sht_rm("k", "$ci::$fU"); t_log("[$sht(k=>$ci::$fU)]");',
+      );
+      assert.deepEqual(seen.logs, ["[remembered] [remembered] [1] [2]", "[1] [2] [0]", "[0]"]);
+      assert.equal(tableNamed("k")!.get("n::bob"), 2);
     } finally {
       restore();
     }
@@ -258,7 +230,9 @@ describe("htable: parameters, init and RPC", () => {
     const params = { htable: ["r=>size=4;autoexpire=50", "s=>initval=3"], table_memory: 65536, timer_interval: 1 };
     const before = installTables(new Map());
     try {
-      await Effect.runPromise(htableModule.init!(params).pipe(Scope.extend(scope)) as Effect.Effect<void>);
+      await Effect.runPromise(
+        htableModule.init!(params).pipe(Scope.extend(scope), Effect.provideService(SharedMemory, new MainSharedMemory())) as Effect.Effect<void>,
+      );
       assert.ok(tableNamed("r") !== undefined && tableNamed("s") !== undefined);
       assert.deepEqual(await rpc("htable.sets", ["r", "k", "v"]), Either.right(null));
       assert.deepEqual(await rpc("htable.seti", ["r", "n", "12"]), Either.right(null));

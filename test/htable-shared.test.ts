@@ -1,33 +1,27 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { Effect, Exit, Logger, Scope } from "effect";
-import type { ProcessInfo } from "../core/module/process-info.ts";
-import type { TaskData } from "../core/module/values.ts";
+import { Effect, Exit, Scope } from "effect";
+import { SharedMemory } from "../core/module/core-services.ts";
+import { MainSharedMemory, workerSharedMemory } from "../core/server/shared-memory.ts";
 import { spawnThread } from "../core/process/spawn.ts";
 import htableModule from "../modules/htable/index.ts";
-import { installTables, sharedData, tableNamed } from "../modules/htable/tables.ts";
-
-/** childInit with the shared data a core may pass as a third argument. */
-const childInit = htableModule.childInit as unknown as (
-  p: typeof params,
-  proc: ProcessInfo,
-  shared?: TaskData,
-) => Effect.Effect<void, unknown, Scope.Scope>;
+import { installTables, tableNamed } from "../modules/htable/tables.ts";
 
 const params = { htable: ["c=>size=4;initval=0", "other=>size=2"], table_memory: 1 << 20, timer_interval: 20 };
 
 describe("htable: tables shared with a worker thread", () => {
-  test("a worker that attaches the shared data sees and changes the same items, atomically", { timeout: 120_000 }, async () => {
+  test("a worker that attaches the server's shared memory sees and changes the same items, atomically", { timeout: 120_000 }, async () => {
     const scope = Effect.runSync(Scope.make());
     const before = installTables(new Map());
+    const mem = new MainSharedMemory();
     try {
-      await Effect.runPromise(htableModule.init!(params).pipe(Scope.extend(scope)) as Effect.Effect<void>);
+      await Effect.runPromise(htableModule.init!(params).pipe(Scope.extend(scope), Effect.provideService(SharedMemory, mem)) as Effect.Effect<void>);
       const c = tableNamed("c")!;
       c.set("from_main", "hello from main");
       const rounds = 20_000;
       const start = new Int32Array(new SharedArrayBuffer(4));
       const worker = spawnThread(new URL("./fixtures/htable/worker.ts", import.meta.url), {
-        workerData: { shared: sharedData(), params, rounds, start },
+        workerData: { views: mem.views(), params, rounds, start },
       });
       try {
         const next = () =>
@@ -66,24 +60,34 @@ describe("htable: tables shared with a worker thread", () => {
     }
   });
 
-  test("childInit: the main thread keeps init's tables; a worker without shared data gets its own and a warning", async () => {
+  test("childInit attaches the segments init laid out; a worker without them fails to boot", async () => {
     const before = installTables(new Map());
-    const logs: string[] = [];
-    const logger = Logger.replace(Logger.defaultLogger, Logger.make(({ message }) => logs.push(String(message))));
+    const mem = new MainSharedMemory();
+    const scope = Effect.runSync(Scope.make());
     try {
-      await Effect.runPromise(Effect.scoped(childInit(params, { kind: "main", rank: 0 })).pipe(Effect.provide(logger)) as Effect.Effect<void>);
-      assert.equal(tableNamed("c"), undefined);
+      await Effect.runPromise(htableModule.init!(params).pipe(Scope.extend(scope), Effect.provideService(SharedMemory, mem)) as Effect.Effect<void>);
+      tableNamed("c")!.set("k", "v");
       await Effect.runPromise(
-        Effect.scoped(childInit(params, { kind: "group", group: "g", rank: 2 })).pipe(Effect.provide(logger)) as Effect.Effect<void>,
+        htableModule.childInit!(params, { kind: "main", rank: 0 }).pipe(Scope.extend(scope), Effect.provideService(SharedMemory, mem)) as Effect.Effect<void>,
       );
-      assert.ok(tableNamed("c") !== undefined && tableNamed("other") !== undefined);
-      assert.ok(logs.some((l) => l.includes("got no shared table memory")), logs.join("\n"));
+      assert.equal(tableNamed("c")!.get("k"), "v");
+      await Effect.runPromise(
+        htableModule.childInit!(params, { kind: "group", group: "g", rank: 2 }).pipe(
+          Scope.extend(scope),
+          Effect.provideService(SharedMemory, workerSharedMemory(mem.views())),
+        ) as Effect.Effect<void>,
+      );
+      assert.equal(tableNamed("c")!.get("k"), "v");
       const bad = await Effect.runPromiseExit(
-        Effect.scoped(childInit(params, { kind: "group", group: "g", rank: 3 }, { tables: {} })) as Effect.Effect<void, unknown>,
+        Effect.scoped(htableModule.childInit!(params, { kind: "group", group: "g", rank: 3 })).pipe(
+          Effect.provideService(SharedMemory, workerSharedMemory({})),
+        ) as unknown as Effect.Effect<void, { readonly code: string; readonly message: string }>,
       );
-      assert.ok(Exit.isFailure(bad));
-      assert.match(String(JSON.stringify(bad.cause)), /no shared buffer for table \\"c\\"/);
+      assert.ok(Exit.isFailure(bad) && bad.cause._tag === "Fail");
+      assert.equal(bad.cause.error.code, "SM_INIT_FAILED");
+      assert.match(bad.cause.error.message, /"htable.c" was not created in the main thread/);
     } finally {
+      await Effect.runPromise(Scope.close(scope, Exit.void));
       installTables(before);
     }
   });

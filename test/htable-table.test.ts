@@ -204,10 +204,11 @@ describe("htable: match operators", () => {
     assert.ok("error" in (opMatcher("re", "a(", ["re"]) as object));
     const c = (e: string) => countMatcher(e) as (s: string) => boolean;
     assert.equal(c("~~^a.c$")("abc"), true);
-    assert.equal(c("~%ab")("abc"), true);
-    assert.equal(c("%~bc")("abc"), true);
+    assert.equal(c("~%bc")("abc"), true);
+    assert.equal(c("~%ab")("abc"), false);
+    assert.equal(c("%~ab")("abc"), true);
     assert.equal(c("==abc")("abc"), true);
-    assert.equal(c("eqabc")("abcd"), false);
+    assert.equal(c("eqab")("eqabc"), true); // not an operator: a regular expression
     assert.equal(c("**")("anything"), true);
     assert.equal(c("b")("abc"), true);
   });

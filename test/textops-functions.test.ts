@@ -90,10 +90,28 @@ describe("textops: tests on the message", () => {
         'if (search_hf("X-Multi", "TWO", "l")) t_log("9");\n' +
         'append_hf("X-Added: yes\\r\\n"); if (!search("X-Added")) t_log("10");\n' +
         'if (search_str("$ru", ";transport=UDP")) t_log("11");\n' +
+        'if (!search("^x-multi: one$") && search("^x-multi: one.$")) t_log("CR is not a line end");\n' +
+        'if (!search("[^a]User-Agent")) t_log("negated brackets stop at LF");\n' +
         '$var(re) = "^sip:al"; if (search_str("$ru", "$var(re)")) t_log("12");\n' +
         '$var(re) = "("; if (!search_str("$ru", "$var(re)")) t_log("13");',
     );
-    assert.deepEqual(r.logs, ["1", "2", "3", "4: . stops at line ends", "5", "6", "7", "8", "9", "10", "11", "12", "13"]);
+    assert.deepEqual(r.logs, [
+      "1",
+      "2",
+      "3",
+      "4: . stops at line ends",
+      "5",
+      "6",
+      "7",
+      "8",
+      "9",
+      "10",
+      "11",
+      "CR is not a line end",
+      "negated brackets stop at LF",
+      "12",
+      "13",
+    ]);
     assert.ok(r.lines.some((l) => l.includes("search_str(): bad regular expression")));
   });
 });
@@ -124,7 +142,7 @@ describe("textops: headers", () => {
     assert.match(date ?? "", /^Date: (Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d\d:\d\d:\d\d GMT$/);
   });
 
-  test("remove_hf (compact forms), remove_hf_pv, remove_hf_re, remove_hf_exp, remove_hf_idx; return counts", async () => {
+  test("remove_hf (compact forms), remove_hf_pv, remove_hf_re, remove_hf_exp, remove_hf_idx; 1 or -1 as Kamailio 5.6", async () => {
     const text = INVITE.replace("Contact: <sip:bob@10.0.0.1>\r\n", "Contact: <sip:bob@10.0.0.1>\r\nm: <sip:b2@10.0.0.2>\r\nP-One: 1\r\nP-Keep-Two: 2\r\nP-Three: 3\r\n");
     const r = await run(
       '$var(n) = remove_hf("Contact"); t_log("contact $var(n)");\n' +
@@ -138,13 +156,13 @@ describe("textops: headers", () => {
         'if (is_present_hf("m")) t_log("still present for tests");',
       parseOrThrow(text),
     );
-    assert.deepEqual(r.logs, ["contact 2", "ua 1", "none -1", "exp 2", "idx 1", "idx5 -1", "pv 1", "added -1", "still present for tests"]);
+    assert.deepEqual(r.logs, ["contact 1", "ua 1", "none -1", "exp 1", "idx 1", "idx5 -1", "pv 1", "added -1", "still present for tests"]);
     const lines = headerLines(r.msg);
     assert.ok(!lines.some((l) => /^(Contact|m|User-Agent|P-One|P-Three|P-Keep-Two):/.test(l)), lines.join("\n"));
     assert.deepEqual(lines.filter((l) => l.startsWith("X-")), ["X-Multi: one", "X-Added: 1"]);
 
     const re = await run('$var(n) = remove_hf_re("^x-m"); t_log("re $var(n)");');
-    assert.deepEqual(re.logs, ["re 2"]);
+    assert.deepEqual(re.logs, ["re 1"]);
   });
 
   test("is_present_hf, is_present_hf_pv, is_present_hf_re", async () => {

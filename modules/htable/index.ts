@@ -2,14 +2,12 @@ import { Effect, Schema } from "effect";
 import { setInterval, clearInterval } from "node:timers";
 import { sipmodError } from "../../core/errors.ts";
 import { defineModule } from "../../core/module/define-module.ts";
-import type { ProcessInfo } from "../../core/module/process-info.ts";
-import type { TaskData } from "../../core/module/values.ts";
 import { CORE_MAJOR } from "../../core/version.ts";
 import { htableFunctions } from "./functions.ts";
 import { htablePvs } from "./pvs.ts";
 import { htableRpc } from "./rpc.ts";
 import { parseTableSpecs, type TableSpec } from "./table-spec.ts";
-import { allTables, attachTables, createTables, installTables } from "./tables.ts";
+import { allTables, installTables, sharedTables } from "./tables.ts";
 
 /** One definition or a list of them (plugins.json may give a single string). */
 const Definitions = Schema.transform(Schema.Union(Schema.String, Schema.Array(Schema.String)), Schema.Array(Schema.String), {
@@ -57,28 +55,6 @@ const sweeper = (seconds: number) =>
     (t) => Effect.sync(() => clearInterval(t)),
   );
 
-/**
- * A worker thread attaches the tables the main thread created, from the data `sharedData()` gave
- * (passed by the core as `shared`); without it the thread gets tables of its own.
- */
-const childTables = (p: Params, proc: ProcessInfo, shared: TaskData | undefined) =>
-  Effect.gen(function* () {
-    if (proc.kind === "main") return;
-    const specs = yield* specsOf(p);
-    if (specs.length === 0) return;
-    if (shared !== undefined) {
-      const attached = attachTables(specs, shared);
-      if ("error" in attached) return yield* Effect.fail(sipmodError("SM_INIT_FAILED", attached.error, { module: "htable" }));
-      installTables(attached);
-      return;
-    }
-    installTables(createTables(specs, p.table_memory));
-    yield* Effect.logWarning(
-      "htable: this worker thread got no shared table memory from the core, so its hash tables are its own " +
-        "(values are not seen by the other threads)",
-    );
-  });
-
 /** htable: named hash tables shared by every process of the server ($sht). */
 export default defineModule({
   name: "htable",
@@ -91,7 +67,8 @@ export default defineModule({
       "items that were not updated for some time (`autoexpire`), give a start value for missing keys (`initval`), and " +
       "count or increment items atomically ($shtcn, $shtinc). Typical uses: a cache in front of a slow lookup, counters " +
       "per source address, a ban list.\n\n" +
-      "Each table lives in its own SharedArrayBuffer of `table_memory` bytes, created when the server starts; the index " +
+      "Each table is a segment of `table_memory` bytes of the server's shared memory, laid out when the server starts " +
+      "and attached by every worker thread; the index " +
       "holds up to 3/4 of `table_memory / 64` items (49152 with the default 4 MiB). A table that is full refuses new " +
       "items: the assignment fails with a logged error and the functions return -1. Expired items are never read; a " +
       "timer in the main thread removes them every `timer_interval` seconds.\n\n" +
@@ -123,17 +100,15 @@ export default defineModule({
       timer_interval: { doc: "Seconds between two sweeps of the tables with `autoexpire` that remove expired items.", example: "10" },
     },
     differences: [
-      "Tables live in fixed-size SharedArrayBuffers (`table_memory` each) instead of Kamailio's growing shared memory " +
-        "pool; `size` does not change how much a table holds.",
+      "Tables have a fixed size (`table_memory` each) instead of drawing on Kamailio's shared memory pool; `size` " +
+        "does not change how much a table holds.",
       "Loading from and saving to a database (`dbtable`, `dbmode`, `cols`, the db_* parameters, htable.reload, " +
         "htable.store) and DMQ replication are not available; those attributes stop start-up with an explanation.",
       "sht_lock/sht_unlock, the sht_iterator_* functions with $shtitkey/$shtitval, $shtrecord and the event routes " +
         "htable:mod-init and htable:expired:<table> are not provided.",
-      "A key with pseudo-variables (`$sht(a=>$ci)`) needs the config binder to compile them; a core whose binder does " +
-        "not pass that ability to pseudo-variable parsers refuses such keys at load (SM_CFG_PV) and only fixed keys work.",
-      "The group worker threads share the tables when the core hands the module's shared data (`sharedData()` of " +
-        "tables.ts) to childInit; a core that does not gives each worker thread tables of its own and logs a warning.",
-      "$shtex reads $null for a missing item in a table with `autoexpire`.",
+      "A `$` that does not start a pseudo-variable is a plain character of a key (`$shtcn(t=>~~x[0-9]$)`); Kamailio " +
+        "refuses such a key at start-up.",
+      "sht_setxi returns 1 when it sets the item; Kamailio 5.6 returns 0 there, which ends the script after the call.",
       "htable.dump lists `{ name, value, expires? }` items instead of Kamailio's slot-by-slot structure; htable.reset " +
         "is an alias of htable.flush.",
     ],
@@ -142,12 +117,19 @@ export default defineModule({
   pvs: htablePvs,
   functions: htableFunctions,
   rpc: htableRpc,
+  // The tables live in shared-memory segments: the main thread lays them out in init (and sweeps
+  // them); every process attaches the same segments in childInit.
   init: (p) =>
     Effect.gen(function* () {
       const specs = yield* specsOf(p);
-      const prev = installTables(createTables(specs, p.table_memory));
+      const prev = installTables(yield* sharedTables(specs, p.table_memory));
       yield* Effect.addFinalizer(() => Effect.sync(() => installTables(prev)));
       if (specs.some((s) => s.autoexpire > 0)) yield* sweeper(p.timer_interval);
     }),
-  childInit: (p, proc, shared?: TaskData) => childTables(p, proc, shared),
+  childInit: (p) =>
+    Effect.gen(function* () {
+      const specs = yield* specsOf(p);
+      const prev = installTables(yield* sharedTables(specs, p.table_memory));
+      yield* Effect.addFinalizer(() => Effect.sync(() => installTables(prev)));
+    }),
 });

@@ -35,8 +35,9 @@ export const opMatcher = (op: string, value: string, allowed: readonly MatchOp[]
 
 /**
  * The expression of $shtcn / $shtcv: a two-character operator prefix, or a bare regular expression.
- * `~~re` regular expression, `~%text` starts with text, `%~text` ends with text, `==text` or
- * `eqtext` equal, `**` everything.
+ * `~~re` regular expression, `~%text` ends with text, `%~text` starts with text (the `%` stands
+ * where the rest of the name may be, as in SQL's LIKE), `==text` equal, `**` everything.
+ * (Checked against Kamailio 5.6: `eq` is not an operator there, `eqx` is the regular expression "eqx".)
  */
 export const countMatcher = (expr: string): Matcher | { readonly error: string } => {
   const op = expr.slice(0, 2);
@@ -45,11 +46,10 @@ export const countMatcher = (expr: string): Matcher | { readonly error: string }
     case "~~":
       return regex(rest);
     case "~%":
-      return (s) => s.startsWith(rest);
-    case "%~":
       return (s) => s.endsWith(rest);
+    case "%~":
+      return (s) => s.startsWith(rest);
     case "==":
-    case "eq":
       return (s) => s === rest;
     case "**":
       return () => true;

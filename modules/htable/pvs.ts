@@ -48,6 +48,9 @@ interface CountName extends ShtName {
   readonly matcher: Matcher | undefined;
 }
 
+/** `**` counts every item, also for $shtcv (whose other operators only look at string values). */
+const isAll = (expr: string): boolean => expr.startsWith("**");
+
 const countParser =
   (what: string) =>
   (inner: string | undefined, tools?: PvParseTools): CountName | { readonly error: string } => {
@@ -69,7 +72,8 @@ const countItems = (ctx: CallContext, n: CountName, values: boolean): ScriptValu
     m = d;
   }
   const match = m;
-  return values ? t.count((_k, v) => typeof v === "string" && match(v)) : t.count((k) => match(k));
+  if (values && !isAll(n.dynamic ? n.key(ctx) : n.text)) return t.count((_k, v) => typeof v === "string" && match(v));
+  return t.count((k) => match(k));
 };
 
 export const htablePvs: readonly AnyPvSpec[] = [
@@ -89,13 +93,13 @@ export const htablePvs: readonly AnyPvSpec[] = [
     name: "shtex",
     inner: "required",
     doc:
-      "`$shtex(table=>key)`: seconds until the item expires (0 when it never does, and always 0 in a table without " +
-      "`autoexpire`); $null when the item is missing. Assigning N makes the item expire N seconds from now (0: never); " +
-      "in a table without `autoexpire` the assignment is ignored, as in Kamailio.",
+      "`$shtex(table=>key)`: seconds until the item expires; 0 when it never does, when it is missing, and always in a " +
+      "table without `autoexpire`. Assigning N makes the item expire N seconds from now (0: never); in a table without " +
+      "`autoexpire` the assignment is ignored, as in Kamailio.",
     parse: nameParser("shtex"),
     get: (ctx, n) => {
       const t = table(n);
-      return t === undefined ? null : (t.expiresIn(n.key(ctx)) ?? null);
+      return t === undefined ? null : (t.expiresIn(n.key(ctx)) ?? 0);
     },
     set: (ctx, n, v) => {
       mustTable(n, "shtex").setExpire(n.key(ctx), seconds(v, "shtex"));
@@ -129,15 +133,17 @@ export const htablePvs: readonly AnyPvSpec[] = [
     inner: "required",
     doc:
       "`$shtcn(table=>expression)`: how many item names match. The expression is a POSIX extended regular expression, " +
-      "or starts with an operator: `~~re` regular expression, `~%text` names starting with text, `%~text` names " +
-      "ending with text, `==text` (or `eqtext`) the name equal to text, `**` every item.",
+      "or starts with an operator: `~~re` regular expression, `%~text` names starting with text, `~%text` names " +
+      "ending with text, `==text` the name equal to text, `**` every item.",
     parse: countParser("shtcn"),
     get: (ctx, n) => countItems(ctx, n, false),
   }),
   pv<CountName>({
     name: "shtcv",
     inner: "required",
-    doc: "`$shtcv(table=>expression)`: how many string values match the expression (same operators as $shtcn; integer values are not counted).",
+    doc:
+      "`$shtcv(table=>expression)`: how many string values match the expression (same operators as $shtcn; integer " +
+      "values are not matched, but `**` counts every item).",
     parse: countParser("shtcv"),
     get: (ctx, n) => countItems(ctx, n, true),
   }),

@@ -91,13 +91,27 @@ export class SharedTable {
   private readonly slots: number;
   private readonly maxUsed: number;
 
-  /** A new, empty table buffer of `bytes` (rounded up to 8; at least 4 KiB). */
+  /** The segment size for a table of about `bytes`: a multiple of 8, at least 4 KiB. */
+  static sizeFor(bytes: number): number {
+    return align8(Math.max(4096, Math.floor(bytes)));
+  }
+
+  /** A new, empty table buffer of about `bytes` (see sizeFor). */
   static allocate(bytes: number): SharedArrayBuffer {
-    const size = align8(Math.max(4096, Math.floor(bytes)));
+    return SharedTable.format(new SharedArrayBuffer(SharedTable.sizeFor(bytes)));
+  }
+
+  /**
+   * Lay out a zeroed buffer (a shared-memory segment) as an empty table; a buffer that already
+   * holds a table is left as it is. Throws RangeError for a buffer of the wrong size.
+   */
+  static format(sab: SharedArrayBuffer): SharedArrayBuffer {
+    const size = sab.byteLength;
+    if (size < 4096 || size % 8 !== 0) throw new RangeError(`a hash table needs a buffer of at least 4096 bytes, a multiple of 8 (got ${size})`);
+    const i32 = new Int32Array(sab);
+    if (Atomics.load(i32, H_MAGIC) === MAGIC) return sab;
     const slots = slotsFor(size);
     const heap = HEADER_BYTES + slots * 8;
-    const sab = new SharedArrayBuffer(size);
-    const i32 = new Int32Array(sab);
     i32[H_SLOTS] = slots;
     i32[H_HEAP] = heap;
     i32[H_TOP] = heap;

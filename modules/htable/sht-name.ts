@@ -1,17 +1,11 @@
 import type { CallContext } from "../../core/module/call-context.ts";
+import type { PvParseTools } from "../../core/script/bind-pv.ts";
 import { scanPv } from "../../core/script/parse-pv.ts";
+
+export type { PvParseTools };
 
 /** Text that may hold pseudo-variables, evaluated for the message being processed. */
 export type TextEval = (ctx: CallContext) => string;
-
-/**
- * What a config binder can give a pseudo-variable's `parse` so that the name may contain
- * pseudo-variables (`$sht(a=>$ci)`): `format` compiles such text once, at load time, into a
- * function evaluated per message, or says why it cannot.
- */
-export interface PvParseTools {
-  readonly format: (text: string) => TextEval | { readonly error: string };
-}
 
 /** `table=>key` as $sht, $shtex, $shtinc ... take it. */
 export interface ShtName {
@@ -32,8 +26,8 @@ const hasPv = (text: string): boolean => {
 };
 
 /**
- * Split `table=>rest` and compile `rest` (static text, or text with pseudo-variables when the
- * binder provides `tools`). `what` names the pseudo-variable in messages (`sht`).
+ * Split `table=>rest` and compile `rest`: fixed text, or text with pseudo-variables compiled by
+ * the binder's `tools` (`$sht(a=>$ci::count)`). `what` names the pseudo-variable in messages.
  */
 export const parseTableAndText = (
   inner: string | undefined,
@@ -48,13 +42,7 @@ export const parseTableAndText = (
   const text = t.slice(arrow + 2).trim();
   if (text === "") return { error: `$${what}(${table}=>...) needs a key after "=>"` };
   if (!hasPv(text)) return { table, text, key: () => text, dynamic: false };
-  if (tools === undefined) {
-    return {
-      error:
-        `the key "${text}" contains pseudo-variables, and this config binder cannot compile pseudo-variables inside ` +
-        `a pseudo-variable name; only fixed keys work here`,
-    };
-  }
+  if (tools === undefined) return { error: `the key "${text}" has pseudo-variables, which cannot be compiled here` };
   const f = tools.format(text);
   if (typeof f !== "function") return { error: `key "${text}": ${f.error}` };
   return { table, text, key: f, dynamic: true };

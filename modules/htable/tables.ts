@@ -1,12 +1,13 @@
-import type { TaskData } from "../../core/module/values.ts";
+import { Effect } from "effect";
+import { sipmodError, type SipmodError } from "../../core/errors.ts";
+import { SharedMemory } from "../../core/module/core-services.ts";
 import { SharedTable } from "./shared-table.ts";
 import type { TableSpec } from "./table-spec.ts";
 
 /**
- * The hash tables of this thread, by name. The main thread creates them (module init) in
- * SharedArrayBuffers; another thread attaches the same buffers from `sharedData()` (a Uint8Array
- * over a SharedArrayBuffer keeps sharing its memory when it is structured-cloned to a worker), so
- * every thread reads and writes the same items.
+ * The hash tables of this thread, by name. Each table is a segment of the server's shared memory
+ * ("htable.<name>"): the main thread lays it out in init, and every process (main and each group
+ * worker) attaches the same segment in childInit, so all of them read and write the same items.
  */
 
 let current: ReadonlyMap<string, SharedTable> = new Map();
@@ -24,44 +25,31 @@ export const installTables = (tables: ReadonlyMap<string, SharedTable>): Readonl
   return prev;
 };
 
-/** New, empty tables for the definitions, `bytes` of shared memory each. */
+/** New, empty tables for the definitions, in buffers of this thread only (tests, tools). */
 export const createTables = (specs: readonly TableSpec[], bytes: number): ReadonlyMap<string, SharedTable> =>
   new Map(specs.map((s) => [s.name, new SharedTable(SharedTable.allocate(bytes), s)]));
 
-/** What another thread needs to attach the tables: `{ tables: { name: Uint8Array } }`. */
-export const sharedData = (tables: ReadonlyMap<string, SharedTable> = current): TaskData => {
-  const out: Record<string, Uint8Array> = {};
-  for (const [name, t] of tables) out[name] = new Uint8Array(t.buffer);
-  return { tables: out };
-};
+/** The shared-memory segment name of a table. */
+export const segmentName = (table: string): string => `htable.${table}`;
 
 /**
- * Attach the tables `sharedData()` described, with the behaviour of `specs` (the same definitions
- * in every thread). An error text when the data does not hold a buffer for every table.
+ * The tables of the definitions in the server's shared memory, `bytes` each: laid out on first
+ * use (main thread, init), attached as they are afterwards (every childInit).
  */
-export const attachTables = (
+export const sharedTables = (
   specs: readonly TableSpec[],
-  data: TaskData,
-): ReadonlyMap<string, SharedTable> | { readonly error: string } => {
-  const tables =
-    typeof data === "object" && data !== null && !Array.isArray(data) && !(data instanceof Uint8Array)
-      ? (data as { readonly [k: string]: TaskData })["tables"]
-      : undefined;
-  if (typeof tables !== "object" || tables === null || Array.isArray(tables) || tables instanceof Uint8Array) {
-    return { error: "the shared htable data has no table list" };
-  }
-  const byName = tables as { readonly [k: string]: TaskData };
-  const out = new Map<string, SharedTable>();
-  for (const s of specs) {
-    const view = byName[s.name];
-    if (!(view instanceof Uint8Array) || !(view.buffer instanceof SharedArrayBuffer)) {
-      return { error: `the shared htable data has no shared buffer for table "${s.name}"` };
+  bytes: number,
+): Effect.Effect<ReadonlyMap<string, SharedTable>, SipmodError, SharedMemory> =>
+  Effect.gen(function* () {
+    const mem = yield* SharedMemory;
+    const out = new Map<string, SharedTable>();
+    for (const s of specs) {
+      const sab = yield* mem.segment(segmentName(s.name), SharedTable.sizeFor(bytes));
+      const table = yield* Effect.try({
+        try: () => new SharedTable(SharedTable.format(sab), s),
+        catch: (e) => sipmodError("SM_INIT_FAILED", `hash table "${s.name}": ${e instanceof Error ? e.message : String(e)}`, { module: "htable" }),
+      });
+      out.set(s.name, table);
     }
-    try {
-      out.set(s.name, new SharedTable(view.buffer, s));
-    } catch (e) {
-      return { error: `table "${s.name}": ${e instanceof Error ? e.message : String(e)}` };
-    }
-  }
-  return out;
-};
+    return out;
+  });

@@ -36,7 +36,7 @@ const addHeaders = (ctx: CallContext, fname: string, text: string, fixed: readon
   }
 };
 
-/** Remove the received header lines whose name satisfies `match`; Kamailio's count or -1. */
+/** Remove the received header lines whose name satisfies `match`: 1 when one was removed, else -1 (as Kamailio 5.6). */
 const removeWhere = (ctx: CallContext, match: (name: string) => boolean): number => {
   const msg = ctx.msg;
   const names = msg.headerNames();
@@ -47,13 +47,10 @@ const removeWhere = (ctx: CallContext, match: (name: string) => boolean): number
     // line k is this occurrence among the lines of the same header (compact forms included)
     if (msg.removeHeaderAt(name, msg.indexesOf(name).indexOf(k))) n++;
   }
-  return n > 0 ? n : -1;
+  return n > 0 ? 1 : -1;
 };
 
-const removeByName = (ctx: CallContext, name: string): number => {
-  const n = ctx.msg.removeHeader(name);
-  return n > 0 ? n : -1;
-};
+const removeByName = (ctx: CallContext, name: string): number => (ctx.msg.removeHeader(name) > 0 ? 1 : -1);
 
 const hnameFixup = (fname: string) => (site: FixupSite) => {
   const name = staticArg(site, 0) ?? "";
@@ -109,7 +106,7 @@ export const headerFunctions = [
     doc:
       "Remove every header of the message with this name (case ignored; the long and compact forms are the same " +
       "header). Only headers of the message as received are removed, not ones added by append_hf.",
-    returns: "The number of headers removed (true), or -1 (false) when there was none.",
+    returns: "1 (true) when at least one header was removed, -1 (false) when there was none.",
     fixup: hnameFixup("remove_hf"),
     run: (ctx, _args, name: string) => removeByName(ctx, name),
   }),
@@ -118,7 +115,7 @@ export const headerFunctions = [
     params: [{ name: "hname", kind: "string-pv", doc: "Header name; may contain pseudo-variables." }] as const,
     routes: MSG_ROUTES,
     doc: "remove_hf() with a name that may contain pseudo-variables.",
-    returns: "The number of headers removed (true), or -1 (false) when there was none or the name is not a header name.",
+    returns: "1 (true) when at least one header was removed, -1 (false) when there was none or the name is not a header name.",
     run: (ctx, [name]) => (/^[A-Za-z0-9\-.!%*_+`'~]+$/.test(name.trim()) ? removeByName(ctx, name.trim()) : -1),
   }),
   fn({
@@ -126,7 +123,7 @@ export const headerFunctions = [
     params: [reParam] as const,
     routes: "any",
     doc: 'Remove every header whose name matches the expression (`remove_hf_re("^P-")`).',
-    returns: "The number of headers removed (true), or -1 (false) when there was none.",
+    returns: "1 (true) when at least one header was removed, -1 (false) when there was none.",
     fixup: regexFixup("remove_hf_re", 0, KAMAILIO_RE),
     run: (ctx, _args, re: RegExp) => removeWhere(ctx, (n) => re.test(n)),
   }),
@@ -138,7 +135,7 @@ export const headerFunctions = [
     ] as const,
     routes: "any",
     doc: 'Remove every header whose name matches `expmatch` and does not match `expskip` (`remove_hf_exp("^P-", "^P-Keep-")`).',
-    returns: "The number of headers removed (true), or -1 (false) when there was none.",
+    returns: "1 (true) when at least one header was removed, -1 (false) when there was none.",
     fixup: (site) => {
       const m = tryCompileRe(staticArg(site, 0) ?? "", KAMAILIO_RE);
       const s = tryCompileRe(staticArg(site, 1) ?? "", KAMAILIO_RE);

@@ -37,8 +37,10 @@ export default defineModule({
         "Kamailio each one works on the body as received.",
       "In a substitution whose replacement has pseudo-variables, a backslash or the separator in a variable's value " +
         "is read as part of the expression.",
-      "Regular expressions run on JavaScript's engine after translation from POSIX syntax: where several alternatives " +
-        "match at the same place, the first one wins rather than the longest.",
+      "remove_hf_idx returns -1 (false) when there is no header at that index; Kamailio 5.6 returns 2 (true) there, " +
+        "although nothing was removed.",
+      "Regular expressions run on JavaScript's engine after translation from POSIX syntax (REG_NEWLINE kept: only LF " +
+        "ends a line): where several alternatives match at the same place, the first one wins rather than the longest.",
     ],
   },
   functions: [...searchFunctions, ...headerFunctions, ...editFunctions],

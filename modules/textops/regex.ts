@@ -34,6 +34,43 @@ export const asBytes = (s: string): string => (isAscii(s) ? s : Buffer.from(s, "
 /** A byte string back to text. */
 export const fromBytes = (s: string): string => (isAscii(s) ? s : Buffer.from(s, "latin1").toString("utf8"));
 
+/**
+ * POSIX REG_NEWLINE on a JavaScript source made by posixToJs: only LF is a line break (JavaScript's
+ * `.`, `^`, `$` also stop at CR, which SIP lines end with before the LF). `.` becomes "not LF", a
+ * negated bracket expression also refuses LF, `^` matches at the start or after an LF, `$` at the
+ * end or before an LF.
+ */
+const posixNewline = (src: string): string => {
+  let out = "";
+  let inClass = false;
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i]!;
+    if (c === "\\") {
+      out += c + (src[i + 1] ?? "");
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === "]") inClass = false;
+      out += c;
+      continue;
+    }
+    if (c === "[") {
+      inClass = true;
+      if (src[i + 1] === "^") {
+        out += "[^\\n";
+        i++;
+      } else out += c;
+      continue;
+    }
+    if (c === ".") out += "[^\\n]";
+    else if (c === "^") out += "(?<![^\\n])";
+    else if (c === "$") out += "(?![^\\n])";
+    else out += c;
+  }
+  return out;
+};
+
 const cache = new Map<string, RegExp | SyntaxError>();
 
 /**
@@ -46,7 +83,7 @@ export const compileRe = (re: string, o: ReOptions, global = false): RegExp => {
   if (r === undefined) {
     try {
       const src = posixToJs(o.bytes ? asBytes(re) : re);
-      r = new RegExp(src, `${o.icase ? "i" : ""}${o.newline ? "m" : "s"}${global ? "g" : ""}`);
+      r = new RegExp(o.newline ? posixNewline(src) : src, `${o.icase ? "i" : ""}s${global ? "g" : ""}`);
     } catch (e) {
       r = e instanceof SyntaxError ? e : new SyntaxError(String(e));
     }
