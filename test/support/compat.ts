@@ -27,6 +27,12 @@ export interface CompatRequest {
   /** Put `;rport` in the Via (default true). */
   readonly rport?: boolean;
   readonly body?: string;
+  /** Headers of the default set to leave out (Call-ID, CSeq, From, To, Content-Length, ...). */
+  readonly omit?: readonly string[];
+  /** Values replacing those of default headers, by name: `{ CSeq: "abc OPTIONS" }`. */
+  readonly set?: Readonly<Record<string, string>>;
+  /** The request line's version (default SIP/2.0). */
+  readonly version?: string;
 }
 
 /** What a server answered, reduced to what the tests compare. */
@@ -76,16 +82,21 @@ const CRLF = "\r\n";
 export const buildRequest = (req: CompatRequest, clientPort: number, callId: string, branch: string): string => {
   const method = req.method ?? "OPTIONS";
   const body = req.body ?? "";
+  const defaults: [string, string | undefined][] = [
+    ["Via", `SIP/2.0/UDP ${req.viaHost ?? "127.0.0.1"}:${clientPort};branch=${branch}${req.rport === false ? "" : ";rport"}`],
+    ["From", req.from ?? "<sip:tester@127.0.0.1>;tag=t1"],
+    ["To", req.to ?? "<sip:service@127.0.0.1>"],
+    ["Call-ID", callId],
+    ["CSeq", `1 ${method}`],
+    ["Max-Forwards", req.maxForwards === null ? undefined : String(req.maxForwards ?? 70)],
+  ];
+  const line = ([name, value]: [string, string | undefined]): string[] =>
+    value === undefined || (req.omit ?? []).includes(name) ? [] : [`${name}: ${req.set?.[name] ?? value}`];
   const lines = [
-    `${method} ${req.ruri ?? "sip:service@127.0.0.1"} SIP/2.0`,
-    `Via: SIP/2.0/UDP ${req.viaHost ?? "127.0.0.1"}:${clientPort};branch=${branch}${req.rport === false ? "" : ";rport"}`,
-    `From: ${req.from ?? "<sip:tester@127.0.0.1>;tag=t1"}`,
-    `To: ${req.to ?? "<sip:service@127.0.0.1>"}`,
-    `Call-ID: ${callId}`,
-    `CSeq: 1 ${method}`,
-    ...(req.maxForwards === null ? [] : [`Max-Forwards: ${req.maxForwards ?? 70}`]),
+    `${method} ${req.ruri ?? "sip:service@127.0.0.1"} ${req.version ?? "SIP/2.0"}`,
+    ...defaults.flatMap(line),
     ...(req.headers ?? []),
-    `Content-Length: ${Buffer.byteLength(body, "latin1")}`,
+    ...line(["Content-Length", String(Buffer.byteLength(body, "latin1"))]),
   ];
   return lines.join(CRLF) + CRLF + CRLF + body;
 };
@@ -99,17 +110,23 @@ const headerValue = (msg: string, names: readonly string[]): string | undefined 
   return undefined;
 };
 
-/** The compared fields of a reply. */
-export const reduceReply = (msg: string): Reply => {
-  const m = /^SIP\/2\.0 (\d{3}) ([^\r\n]*)/.exec(msg);
-  if (m === null) throw new Error(`not a SIP reply: ${msg.slice(0, 120)}`);
-  const to = headerValue(msg, ["to", "t"]) ?? "";
+/** The parameters of the top Via header, names in lower case ("" for a parameter without value). */
+const topViaParams = (msg: string): Map<string, string> => {
   const via = (headerValue(msg, ["via", "v"]) ?? "").split(",")[0]!;
   const params = new Map<string, string>();
   for (const p of via.split(";").slice(1)) {
     const eq = p.indexOf("=");
     params.set((eq < 0 ? p : p.slice(0, eq)).trim().toLowerCase(), eq < 0 ? "" : p.slice(eq + 1).trim());
   }
+  return params;
+};
+
+/** The compared fields of a reply. */
+export const reduceReply = (msg: string): Reply => {
+  const m = /^SIP\/2\.0 (\d{3}) ([^\r\n]*)/.exec(msg);
+  if (m === null) throw new Error(`not a SIP reply: ${msg.slice(0, 120)}`);
+  const to = headerValue(msg, ["to", "t"]) ?? "";
+  const params = topViaParams(msg);
   return {
     code: Number(m[1]),
     reason: m[2]!,
@@ -119,7 +136,7 @@ export const reduceReply = (msg: string): Reply => {
   };
 };
 
-/** One UDP socket on 127.0.0.1 that sends cases and matches replies by Call-ID and source port. */
+/** One UDP socket on 127.0.0.1 that sends cases and matches replies by Via branch and source port. */
 class CaseClient {
   private readonly got: { from: number; text: string }[] = [];
   private readonly waiters = new Set<() => void>();
@@ -137,12 +154,12 @@ class CaseClient {
   get port(): number {
     return this.sock.address().port;
   }
-  /** Send `text` to `port`; the first reply with this Call-ID from that port, or "no reply" after `ms`. */
-  async exchange(port: number, text: string, callId: string, ms: number): Promise<string | undefined> {
+  /** Send `text` to `port`; the first reply from that port whose top Via has `branch`, or undefined after `ms`. */
+  async exchange(port: number, text: string, branch: string, ms: number): Promise<string | undefined> {
     this.sock.send(Buffer.from(text, "latin1"), port, "127.0.0.1");
     const until = Date.now() + ms;
     for (;;) {
-      const i = this.got.findIndex((g) => g.from === port && headerValue(g.text, ["call-id", "i"]) === callId);
+      const i = this.got.findIndex((g) => g.from === port && topViaParams(g.text).get("branch") === branch);
       if (i >= 0) return this.got.splice(i, 1)[0]!.text;
       const left = until - Date.now();
       if (left <= 0) return undefined;
@@ -219,10 +236,10 @@ export const runCompat = async (cfgFile: string, cases: readonly CompatCase[]): 
           const text = buildRequest(c.req, client.port, callId, branch);
           const ms = c.waitMs ?? (c.kamailio === "no reply" ? 1000 : 5000);
           const ask = async (port: number): Promise<Outcome> => {
-            const r = await client.exchange(port, text, callId, ms);
+            const r = await client.exchange(port, text, branch, ms);
             return r === undefined ? "no reply" : reduceReply(r);
           };
-          // Both at once: replies are told apart by source port and Call-ID.
+          // Both at once: replies are told apart by source port and Via branch.
           const [kamailio, sipmod] = await Promise.all([ask(kam.port), ask(sipPort)]);
           const kamProblems = unmet(kamailio, c.kamailio, client.port);
           const sipProblems = c.sipmod !== undefined ? unmet(sipmod, c.sipmod, client.port) : differences(kamailio, sipmod);
