@@ -8,7 +8,8 @@ import { allTables, tableNamed } from "./tables.ts";
 
 /** The config functions of htable. Every parameter may contain pseudo-variables, as in Kamailio. */
 
-const MSG_ROUTES = ["request", "failure", "onreply", "branch"] as const;
+/** Kamailio's REQUEST_ROUTE|FAILURE_ROUTE|ONREPLY_ROUTE|BRANCH_ROUTE (ONREPLY covers reply_route too). */
+const MSG_ROUTES = ["request", "failure", "onreply", "core_onreply", "branch"] as const;
 
 const noTable = (fname: string, name: string) =>
   Effect.as(Effect.logWarning(`htable: ${fname}(): there is no hash table "${name}"`), -1);

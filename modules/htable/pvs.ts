@@ -83,8 +83,8 @@ export const htablePvs: readonly AnyPvSpec[] = [
     doc:
       "`$sht(table=>key)`: the item `key` of hash table `table`, shared by every process. Reads the value (an int or a " +
       "string), the table's `initval` when the key is missing and the table has one, else $null. Assigning an int or " +
-      "a string stores it with that type; assigning $null removes the item. A new or updated item of a table with " +
-      "`autoexpire` expires that many seconds later.",
+      "a string stores it with that type; assigning $null removes the item. In a table with `autoexpire` a new item " +
+      "expires that many seconds later, and an update restarts that time unless the table has `updateexpire=0`.",
     parse: nameParser("sht"),
     get: getItem,
     set: setItem,
