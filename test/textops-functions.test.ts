@@ -161,8 +161,15 @@ describe("textops: headers", () => {
     assert.ok(!lines.some((l) => /^(Contact|m|User-Agent|P-One|P-Three|P-Keep-Two):/.test(l)), lines.join("\n"));
     assert.deepEqual(lines.filter((l) => l.startsWith("X-")), ["X-Multi: one", "X-Added: 1"]);
 
-    const re = await run('$var(n) = remove_hf_re("^x-m"); t_log("re $var(n)");');
-    assert.deepEqual(re.logs, ["re 1"]);
+    const re = await run(
+      '$var(n) = remove_hf_re("^x-m"); t_log("re $var(n)");\n' +
+        '$var(p) = "^user"; $var(n) = remove_hf_re_pv("$var(p)-"); t_log("re_pv $var(n)");\n' +
+        '$var(n) = remove_hf_exp_pv("^c", "^$var(p)"); t_log("exp_pv $var(n)");\n' +
+        '$var(p) = "("; $var(n) = remove_hf_re_pv("$var(p)"); t_log("bad $var(n)");',
+    );
+    assert.deepEqual(re.logs, ["re 1", "re_pv 1", "exp_pv 1", "bad -1"]);
+    const rest = headerLines(re.msg).map((l) => l.slice(0, l.indexOf(":")));
+    assert.deepEqual(rest, ["Via", "Max-Forwards", "To", "From"]);
   });
 
   test("is_present_hf, is_present_hf_pv, is_present_hf_re", async () => {
@@ -172,9 +179,10 @@ describe("textops: headers", () => {
         'if (!is_present_hf("Route")) t_log("3");\n' +
         '$var(h) = "x-multi"; if (is_present_hf_pv("$var(h)")) t_log("4");\n' +
         'if (is_present_hf_re("^user-")) t_log("5");\n' +
-        'if (!is_present_hf_re("^P-")) t_log("6");',
+        'if (!is_present_hf_re("^P-")) t_log("6");\n' +
+        '$var(p) = "^max-"; if (is_present_hf_re_pv("$var(p)forw")) t_log("7");',
     );
-    assert.deepEqual(r.logs, ["1", "2: compact form", "3", "4", "5", "6"]);
+    assert.deepEqual(r.logs, ["1", "2: compact form", "3", "4", "5", "6", "7"]);
   });
 });
 

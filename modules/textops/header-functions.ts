@@ -146,6 +146,34 @@ export const headerFunctions = [
     run: (ctx, _args, [m, s]: readonly [RegExp, RegExp]) => removeWhere(ctx, (n) => m.test(n) && !s.test(n)),
   }),
   fn({
+    name: "remove_hf_re_pv",
+    params: [{ name: "re", kind: "string-pv", doc: "Regular expression; may contain pseudo-variables." }] as const,
+    routes: "any",
+    doc: "remove_hf_re() with an expression that may contain pseudo-variables (compiled when the call runs).",
+    returns: "1 (true) when at least one header was removed, -1 (false) when there was none or the expression is invalid.",
+    run: (ctx, [re]) => {
+      const r = tryCompileRe(re, KAMAILIO_RE);
+      return r instanceof RegExp ? removeWhere(ctx, (n) => r.test(n)) : warn(`remove_hf_re_pv(): ${r.error}`);
+    },
+  }),
+  fn({
+    name: "remove_hf_exp_pv",
+    params: [
+      { name: "expmatch", kind: "string-pv", doc: "Names to remove; may contain pseudo-variables." },
+      { name: "expskip", kind: "string-pv", doc: "Names to keep; may contain pseudo-variables." },
+    ] as const,
+    routes: "any",
+    doc: "remove_hf_exp() with expressions that may contain pseudo-variables (compiled when the call runs).",
+    returns: "1 (true) when at least one header was removed, -1 (false) when there was none or an expression is invalid.",
+    run: (ctx, [match, skip]) => {
+      const m = tryCompileRe(match, KAMAILIO_RE);
+      const s = tryCompileRe(skip, KAMAILIO_RE);
+      if (!(m instanceof RegExp)) return warn(`remove_hf_exp_pv(): ${m.error}`);
+      if (!(s instanceof RegExp)) return warn(`remove_hf_exp_pv(): ${s.error}`);
+      return removeWhere(ctx, (n) => m.test(n) && !s.test(n));
+    },
+  }),
+  fn({
     name: "remove_hf_idx",
     params: [
       { name: "hname", kind: "string-pv", doc: "Header name." },
@@ -185,5 +213,17 @@ export const headerFunctions = [
     returns: "1 (true) when one matches, -1 (false) otherwise.",
     fixup: regexFixup("is_present_hf_re", 0, KAMAILIO_RE),
     run: (ctx, _args, re: RegExp) => (ctx.msg.headerNames().some((n) => re.test(n)) ? 1 : -1),
+  }),
+  fn({
+    name: "is_present_hf_re_pv",
+    params: [{ name: "hf_name_re", kind: "string-pv", doc: "Regular expression; may contain pseudo-variables." }] as const,
+    routes: MSG_ROUTES,
+    doc: "is_present_hf_re() with an expression that may contain pseudo-variables (compiled when the call runs).",
+    returns: "1 (true) when a header name matches, -1 (false) otherwise or when the expression is invalid.",
+    run: (ctx, [re]) => {
+      const r = tryCompileRe(re, KAMAILIO_RE);
+      if (!(r instanceof RegExp)) return warn(`is_present_hf_re_pv(): ${r.error}`);
+      return ctx.msg.headerNames().some((n) => r.test(n)) ? 1 : -1;
+    },
   }),
 ];
