@@ -84,15 +84,19 @@ export interface KamailioInstance {
 export interface KamailioOptions {
   /** Longest time to wait for the first answer (ms). Default 15000. */
   readonly startTimeoutMs?: number;
-  /** Hard limit on the instance's life (s): `timeout` kills it even if this process dies. Default 300. */
+  /** Hard limit on the instance's life (s): `timeout` kills it even if this process dies. Default 180. */
   readonly maxLifeSeconds?: number;
   /** Kamailio's `debug=` level. Default 2. */
   readonly debug?: number;
 }
 
-/** Process groups of the instances alive now: killed when this process exits, whatever the reason. */
+/**
+ * Process groups of the instances alive now. They are killed when this process exits or gets
+ * SIGINT/SIGTERM/SIGHUP (the handlers are there only while an instance lives), and `timeout`
+ * kills each one after its maximum life even if this process is killed with SIGKILL.
+ */
 const live = new Set<number>();
-let exitHookInstalled = false;
+const SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 const killGroup = (pid: number, signal: NodeJS.Signals): void => {
   try {
     process.kill(-pid, signal);
@@ -100,12 +104,28 @@ const killGroup = (pid: number, signal: NodeJS.Signals): void => {
     // the group is gone already
   }
 };
-const installExitHook = (): void => {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on("exit", () => {
-    for (const pid of live) killGroup(pid, "SIGKILL");
-  });
+const killAll = (): void => {
+  for (const pid of live) killGroup(pid, "SIGKILL");
+  live.clear();
+};
+const onSignal = (signal: NodeJS.Signals): void => {
+  killAll();
+  process.removeListener("exit", killAll);
+  for (const s of SIGNALS) process.removeListener(s, onSignal);
+  // Nobody else handles it: end the process the way the signal would have.
+  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+};
+const track = (pid: number): void => {
+  if (live.size === 0) {
+    process.on("exit", killAll);
+    for (const s of SIGNALS) process.on(s, onSignal);
+  }
+  live.add(pid);
+};
+const untrack = (pid: number): void => {
+  if (!live.delete(pid) || live.size > 0) return;
+  process.removeListener("exit", killAll);
+  for (const s of SIGNALS) process.removeListener(s, onSignal);
 };
 
 /**
@@ -178,12 +198,11 @@ const startOnce = async (cfgText: string, opts: KamailioOptions): Promise<Kamail
   const port = await freeUdpPort();
   const cfgPath = join(dir, "kamailio.cfg");
   writeFileSync(cfgPath, kamailioCfgText(cfgText, port, opts.debug ?? 2, kamailioModuleDir));
-  installExitHook();
   // `timeout` leads its own process group and kills the whole group when the time is up, so even a
   // test runner killed with SIGKILL leaves nothing running for long.
   const child = spawn(
     "timeout",
-    ["-k", "2", String(opts.maxLifeSeconds ?? 300), kamailioBinary, "-f", cfgPath, "-DD", "-E", "-w", dir, "-Y", dir],
+    ["-k", "2", String(opts.maxLifeSeconds ?? 180), kamailioBinary, "-f", cfgPath, "-DD", "-E", "-w", dir, "-Y", dir],
     { detached: true, stdio: ["ignore", "pipe", "pipe"] },
   );
   const pid = child.pid;
@@ -191,7 +210,7 @@ const startOnce = async (cfgText: string, opts: KamailioOptions): Promise<Kamail
     rmSync(dir, { recursive: true, force: true });
     throw new Error("could not spawn kamailio");
   }
-  live.add(pid);
+  track(pid);
   let out = "";
   const keep = (d: Buffer) => {
     if (out.length < 1_000_000) out += d.toString("utf8");
@@ -210,7 +229,7 @@ const startOnce = async (cfgText: string, opts: KamailioOptions): Promise<Kamail
     clearTimeout(t);
     // The group leader is gone; anything left in the group (a stuck child) goes now.
     killGroup(pid, "SIGKILL");
-    live.delete(pid);
+    untrack(pid);
     child.stdout!.destroy();
     child.stderr!.destroy();
     rmSync(dir, { recursive: true, force: true });
