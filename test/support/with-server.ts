@@ -7,7 +7,8 @@ export type LogLines = string[];
 
 /**
  * Start a server for a test, run `body` with it, and stop it (scope closed) whatever happens.
- * Log lines are kept in `logs` instead of printed.
+ * Log lines are kept in `logs` instead of printed. The management server, when the config enables
+ * it, gets a port of its own (127.0.0.1:0) unless the test names one, so tests never clash on 5071.
  */
 export const withServer = async <A>(
   opts: ServerOptions,
@@ -27,7 +28,7 @@ export const withServer = async <A>(
     );
   try {
     const server = await Effect.runPromise(
-      provide(startServer(opts)).pipe(Effect.mapError((e) => new Error(e instanceof SipmodErrors ? e.format() : String(e)))),
+      provide(startServer({ rpcListen: "127.0.0.1:0", ...opts })).pipe(Effect.mapError((e) => new Error(e instanceof SipmodErrors ? e.format() : String(e)))),
     );
     return await body(server, logs);
   } finally {
@@ -37,7 +38,7 @@ export const withServer = async <A>(
 
 /** Start-up errors of a server that must not start. */
 export const startErrors = async (opts: ServerOptions): Promise<SipmodErrors> => {
-  const exit = await Effect.runPromiseExit(Effect.scoped(startServer(opts)).pipe(Effect.provide(Logger.remove(Logger.defaultLogger))));
+  const exit = await Effect.runPromiseExit(Effect.scoped(startServer({ rpcListen: "127.0.0.1:0", ...opts })).pipe(Effect.provide(Logger.remove(Logger.defaultLogger))));
   if (Exit.isSuccess(exit)) throw new Error("the server started");
   const f = exit.cause;
   const failure = f._tag === "Fail" ? f.error : undefined;
