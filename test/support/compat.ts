@@ -8,6 +8,12 @@ import { withServer } from "./with-server.ts";
  * same requests go to both from the same socket, and the replies are compared (status code, reason
  * phrase, To tag present, Via received/rport). Each case also states what Kamailio 5.6 answers, so
  * a test documents the behaviour it checks.
+ *
+ * Writing a cfg for it: load its modules with `loadmodule "x.so"` (no mpath: the Kamailio side adds
+ * the module folder, listen address and logging); no `listen=`. Kamailio gets probe OPTIONS to
+ * sip:kamailio-probe@127.0.0.1 while it starts, so select cases by $rU and count nothing else.
+ * Kamailio 5.6 formats a reply reason that starts with a pseudo-variable as that variable alone:
+ * start reasons with text ("r=$var(r)"). COMPAT_SHOW=1 prints every answer of both servers.
  */
 
 /** A request of a case. Defaults give a plain OPTIONS to sip:service@127.0.0.1. */
