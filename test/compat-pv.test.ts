@@ -11,10 +11,11 @@ const ok = (reason: string) => ({ code: 200, reason });
 
 const replies: readonly CompatCase[] = [
   { name: "code from an int var", req: { ruri: u("code"), method: "INVITE" }, kamailio: { code: 486, reason: "Busy code via INVITE" } },
+  { name: "100 has no To tag", req: { ruri: u("trying"), method: "INVITE" }, kamailio: { code: 100, reason: "Trying", toTag: false } },
   {
     name: "Call-ID, CSeq, method, length",
     req: { ruri: u("ids") },
-    kamailio: ok("ci=reply-pv-1@compat.test cs=1 rm=OPTIONS ml=256"),
+    kamailio: ok("ci=reply-pv-2@compat.test cs=1 rm=OPTIONS ml=256"),
   },
   {
     name: "From without display name",
