@@ -1,4 +1,4 @@
-import { Option, type Schema, SchemaAST } from "effect";
+import { Option, Schema, SchemaAST } from "effect";
 import type { AnyModule } from "./define-module.ts";
 
 /** A module parameter as documentation and `sipmod modules` show it. */
@@ -66,4 +66,12 @@ export const paramInfo = (m: AnyModule): readonly ParamInfo[] => {
       description: fromDoc ?? (Option.isSome(descAnn) ? descAnn.value : ""),
     };
   });
+};
+
+/** The params a module gets when none are set (every param has a default), else undefined. */
+export const defaultParams = (m: AnyModule): unknown => {
+  const schema = m.params as Schema.Schema<unknown, unknown> | undefined;
+  if (schema === undefined) return {};
+  const r = Schema.decodeUnknownEither(schema)({});
+  return r._tag === "Right" ? r.right : undefined;
 };

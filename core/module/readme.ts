@@ -1,5 +1,5 @@
 import { dependencyName, type AnyModule } from "./define-module.ts";
-import { paramInfo } from "./param-info.ts";
+import { defaultParams, paramInfo } from "./param-info.ts";
 import { routeSetLabel } from "./route-kind.ts";
 
 /**
@@ -91,11 +91,17 @@ export const renderReadme = (m: AnyModule): string => {
   const groups = m.groups;
   if (groups !== undefined) {
     h("Process groups");
-    out.push(
-      "This module starts worker threads (like Kamailio's extra processes); `sipmod modules " +
-        m.name +
-        "` shows the groups for the configured parameters.",
-    );
+    out.push("This module starts worker threads (like Kamailio's extra processes), depending on its parameters.");
+    const defaults = defaultParams(m);
+    if (defaults !== undefined) {
+      const list = groups(defaults as never);
+      out.push(
+        "",
+        list.length === 0
+          ? "With the default parameters it starts none."
+          : `With the default parameters: ${list.map((g) => `group \`${g.name}\` of ${g.size} worker${g.size === 1 ? "" : "s"}`).join(", ")}.`,
+      );
+    }
   }
 
   const rpc = m.rpc ?? [];

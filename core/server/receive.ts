@@ -29,7 +29,7 @@ export interface ReceiverDeps {
  * framed TCP message), as Kamailio's receive_msg:
  * 1. parse (lazily); a message that fails gets the reply the parser names (400, 413, 414, 505,
  *    513) when it is a request other than ACK with enough headers to answer, else it is dropped;
- *    either way it is counted and logged, never thrown;
+ *    either way it is counted and logged (one info line per second at most), never thrown;
  * 2. requests: add `received`/`rport` to the top Via (RFC 3261 §18.2.1, RFC 3581);
  * 3. `event_route[core:pre-routing]` if the config has one; `drop` there ends the processing;
  * 4. requests run `request_route`; replies run `reply_route` and are then forwarded statelessly
@@ -42,6 +42,8 @@ export const makeReceiver = (deps: ReceiverDeps): ((buf: Buffer, rcv: ReceiveInf
   const requestRoute = program.request?.key;
   const replyRoute = program.reply?.key;
   const runFork = Runtime.runFork(engine.runtime);
+  let lastMalformedLog = 0;
+  let suppressed = 0;
 
   const onParseFailure = (f: ParseFailure, rcv: ReceiveInfo): void => {
     transport.counters.parseErrors++;
@@ -55,10 +57,17 @@ export const makeReceiver = (deps: ReceiverDeps): ((buf: Buffer, rcv: ReceiveInf
         answered = false;
       }
     }
-    log(
-      "Debug",
-      `malformed message from ${rcv.proto}:${rcv.srcIp}:${rcv.srcPort}: ${f.reason}${answered ? ` (answered ${f.status})` : " (dropped)"}`,
-    );
+    const what = `malformed message from ${rcv.proto}:${rcv.srcIp}:${rcv.srcPort}: ${f.reason}${answered ? ` (answered ${f.status})` : " (dropped)"}`;
+    // One line at info level per second at most (a storm must not flood the log); the rest at debug.
+    const now = Date.now();
+    if (now - lastMalformedLog >= 1000) {
+      log("Info", suppressed > 0 ? `${what}; ${suppressed} more since the last report` : what);
+      lastMalformedLog = now;
+      suppressed = 0;
+    } else {
+      suppressed++;
+      log("Debug", what);
+    }
   };
 
   const afterMain = (msg: SipMessage, o: Outcome): void => {
