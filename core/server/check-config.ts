@@ -17,8 +17,8 @@ export interface CheckResult {
  */
 export const checkConfig = (file: string, config?: string): Effect.Effect<CheckResult, SipmodErrors> =>
   Effect.gen(function* () {
-    const { loaded, cfg } = yield* loadServerConfig(file, config);
-    yield* bindConfig(loaded, cfg);
+    const { loaded, cfg, script } = yield* loadServerConfig(file, config);
+    yield* bindConfig(loaded, cfg, script);
     const warnings = loaded.ignored.map(
       (p) => `${p.pos.file}:${p.pos.line ?? 0}: ${p.name} is accepted for compatibility and has no effect here (${p.reason})`,
     );

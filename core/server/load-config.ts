@@ -15,15 +15,6 @@ export interface ServerConfig {
   readonly script?: KemiScript | undefined;
 }
 
-/**
- * The routing script loaded with a manifest, by its registry (which survives `{ ...loaded }`
- * copies), so bindConfig finds it for callers that pass only `loaded` and `cfg`.
- */
-const scripts = new WeakMap<object, KemiScript>();
-
-/** The TypeScript routing script loaded with `loaded`, if its config is one. */
-export const routingScriptOf = (loaded: LoadedManifest): KemiScript | undefined => scripts.get(loaded.registry);
-
 /** True for a file that is a plugins.json-style manifest rather than a routing config. */
 export const isManifestFile = (file: string): boolean => file.toLowerCase().endsWith(".json");
 
@@ -72,6 +63,5 @@ export const loadServerConfig = (file: string, config?: string): Effect.Effect<S
               ],
             }),
           );
-    if (script !== undefined) scripts.set(loaded.registry, script);
     return { loaded, cfg, script };
   });

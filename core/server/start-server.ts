@@ -61,11 +61,11 @@ const workerBootUrl = new URL(`./worker-boot${import.meta.url.endsWith(".ts") ? 
 export const startServer = (opts: ServerOptions): Effect.Effect<RunningServer, SipmodErrors, Scope.Scope> =>
   Effect.gen(function* () {
     const startedAt = Date.now();
-    const { loaded: loaded0, cfg } = yield* loadServerConfig(opts.file, opts.config);
+    const { loaded: loaded0, cfg, script } = yield* loadServerConfig(opts.file, opts.config);
     const loaded: LoadedManifest =
       opts.listen !== undefined ? { ...loaded0, core: { ...loaded0.core, listen: [...opts.listen] } } : loaded0;
     const core = loaded.core;
-    const program = yield* bindConfig(loaded, cfg);
+    const program = yield* bindConfig(loaded, cfg, script);
     const listens = yield* one(
       Either.match(Either.flatMap(parseListens(core.listen), (l) => withoutDisabled(l, core)), {
         onLeft: Effect.fail,

@@ -41,12 +41,12 @@ const asOne = (errs: SipmodErrors): SipmodError =>
 export const boot: BootFunction = (argsData: TaskData, proc, host) =>
   Effect.gen(function* () {
     const args = argsData as unknown as WorkerBootArgs;
-    const { loaded: loaded0, cfg } = yield* Effect.mapError(
+    const { loaded: loaded0, cfg, script } = yield* Effect.mapError(
       loadServerConfig(args.file, args.config ?? undefined),
       asOne,
     );
     const loaded = { ...loaded0, core: { ...loaded0.core, listen: [...args.listen] } };
-    const program = yield* Effect.mapError(bindConfig(loaded, cfg), asOne);
+    const program = yield* Effect.mapError(bindConfig(loaded, cfg, script), asOne);
     const services = coreServicesContext({
       proc,
       baseDir: loaded.baseDir,
