@@ -27,6 +27,9 @@ const fakeCtx = (): CallContext =>
     route: "request" as const,
     proc: MAIN_PROCESS,
     flags: 0,
+    service: (): never => {
+      throw new Error("no core services in this fake context");
+    },
   });
 
 const fnOf = (l: LoadedManifest, name: string, arity: number): AnyConfigFunction<unknown> => {

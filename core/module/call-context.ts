@@ -1,3 +1,4 @@
+import type { Context } from "effect";
 import type { SipMessage } from "../sip/message.ts";
 import type { ReceiveInfo } from "../transport/receive-info.ts";
 import type { ProcessInfo } from "./process-info.ts";
@@ -20,4 +21,10 @@ export interface CallContext extends SlotHolder {
   readonly proc: ProcessInfo;
   /** Message flags (setflag/resetflag/isflagset), bit i = flag i. */
   flags: number;
+  /**
+   * A core service of this server, at once, for functions on the hot path that must not pay for
+   * an Effect run per message (`ctx.service(SipSender).reply(...)`). Only for the core services
+   * (CoreServices), which every server provides; module services go through the Effect.
+   */
+  service<I, S>(tag: Context.Tag<I, S>): S;
 }

@@ -1,3 +1,4 @@
+import { Context } from "effect";
 import type { CallContext } from "../module/call-context.ts";
 import { MAIN_PROCESS, type ProcessInfo } from "../module/process-info.ts";
 import type { RouteKind } from "../module/route-kind.ts";
@@ -72,6 +73,10 @@ export class ScriptContext implements CallContext {
   }
   set xavps(store: XavpStore) {
     this.xavpStore = store;
+  }
+
+  service<I, S>(tag: Context.Tag<I, S>): S {
+    return Context.unsafeGet(this.host.runtime.context as Context.Context<I>, tag);
   }
 
   /** The process's $var store. */
