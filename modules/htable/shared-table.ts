@@ -18,6 +18,8 @@
  * Atomics) guards every operation; the critical sections are short and never call out.
  */
 
+import { withLockWord } from "../../core/module/shared-lock.ts";
+
 const MAGIC = 0x48544231; // "HTB1"
 const H_LOCK = 0;
 const H_MAGIC = 1;
@@ -137,34 +139,9 @@ export class SharedTable {
     return this.behaviour.name;
   }
 
-  // ---------------------------------------------------------------- lock (0 free, 1 held, 2 held + waiters)
-
-  private lock(): void {
-    const a = this.i32;
-    let c = Atomics.compareExchange(a, H_LOCK, 0, 1);
-    if (c === 0) return;
-    for (let spin = 0; spin < 64 && c !== 0; spin++) c = Atomics.compareExchange(a, H_LOCK, 0, 1);
-    if (c === 0) return;
-    do {
-      if (c === 2 || Atomics.compareExchange(a, H_LOCK, 1, 2) !== 0) Atomics.wait(a, H_LOCK, 2, 50);
-      c = Atomics.compareExchange(a, H_LOCK, 0, 2);
-    } while (c !== 0);
-  }
-
-  private unlock(): void {
-    if (Atomics.sub(this.i32, H_LOCK, 1) !== 1) {
-      Atomics.store(this.i32, H_LOCK, 0);
-      Atomics.notify(this.i32, H_LOCK, 1);
-    }
-  }
-
+  /** Run `f` with the table's lock held (core/module/shared-lock.ts). */
   private locked<A>(f: () => A): A {
-    this.lock();
-    try {
-      return f();
-    } finally {
-      this.unlock();
-    }
+    return withLockWord(this.i32, H_LOCK, f);
   }
 
   // ---------------------------------------------------------------- records

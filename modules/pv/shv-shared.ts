@@ -1,3 +1,4 @@
+import { lockWord, unlockWord } from "../../core/module/shared-lock.ts";
 import type { ScriptValue } from "../../core/module/values.ts";
 import type { ShvStore } from "./shv-store.ts";
 
@@ -74,12 +75,11 @@ export class SharedShvStore implements ShvStore {
   }
 
   private lock(): void {
-    while (Atomics.compareExchange(this.i32, H_LOCK, 0, 1) !== 0) Atomics.wait(this.i32, H_LOCK, 1, 1);
+    lockWord(this.i32, H_LOCK);
   }
 
   private unlock(): void {
-    Atomics.store(this.i32, H_LOCK, 0);
-    Atomics.notify(this.i32, H_LOCK, 1);
+    unlockWord(this.i32, H_LOCK);
   }
 
   private alloc(n: number): number {
