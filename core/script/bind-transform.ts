@@ -10,8 +10,10 @@ import { byteLength, staticIntText, strToInt, toInt, toStr } from "./values.ts";
  * `{s.int}` (string to int; a non-number fails), `{s.tolower}`, `{s.toupper}`,
  * `{s.substr,offset,length}` (negative offset counts from the end, length 0 = to the end),
  * `{s.select,index,separator}` (field of a separated list, negative index from the end),
- * `{s.strip,n}` (drop the first n chars). Numeric arguments may be pseudo-variables. A value that
- * is undefined, or a transformation that fails, gives undefined (printed `<null>` by xlog).
+ * `{s.strip,n}` (drop the first n chars). Numeric arguments may be pseudo-variables.
+ * As in Kamailio 5.6 (checked against it, test/compat-pv.test.ts): the string transformations of
+ * an undefined value give "", an out-of-range `s.substr` is cut to the end of the string or gives
+ * "", and an out-of-range `s.select` gives ""; `{s.int}` of an undefined value stays undefined.
  */
 export type Transform = (v: ScriptValue, ctx: ScriptContext) => ScriptValue;
 
@@ -52,7 +54,7 @@ export const bindTransform = (env: BindEnv, tr: PvTransform, pos: Pos, bindPvTex
       if (!argCount(env, tr, 0, pos)) return undefined;
       return (v) => {
         const s = str(v);
-        return s === undefined ? null : byteLength(s);
+        return s === undefined ? "" : byteLength(s);
       };
     case "s.int":
       if (!argCount(env, tr, 0, pos)) return undefined;
@@ -65,13 +67,13 @@ export const bindTransform = (env: BindEnv, tr: PvTransform, pos: Pos, bindPvTex
       if (!argCount(env, tr, 0, pos)) return undefined;
       return (v) => {
         const s = str(v);
-        return s === undefined ? null : s.toLowerCase();
+        return s === undefined ? "" : s.toLowerCase();
       };
     case "s.toupper":
       if (!argCount(env, tr, 0, pos)) return undefined;
       return (v) => {
         const s = str(v);
-        return s === undefined ? null : s.toUpperCase();
+        return s === undefined ? "" : s.toUpperCase();
       };
     case "s.substr": {
       if (!argCount(env, tr, 2, pos)) return undefined;
@@ -80,14 +82,14 @@ export const bindTransform = (env: BindEnv, tr: PvTransform, pos: Pos, bindPvTex
       if (off === undefined || len === undefined) return undefined;
       return (v, ctx) => {
         const s = str(v);
-        if (s === undefined) return null;
+        if (s === undefined) return "";
         let o = off(ctx);
         const l = len(ctx);
         if (o < 0) o = s.length + o;
-        if (o < 0 || o >= s.length || l < 0) return null;
+        if (l < 0) return null;
+        if (o < 0 || o >= s.length) return "";
         if (l === 0) return s.slice(o);
-        if (o + l > s.length) return null;
-        return s.slice(o, o + l);
+        return s.slice(o, Math.min(o + l, s.length));
       };
     }
     case "s.strip": {
@@ -96,7 +98,7 @@ export const bindTransform = (env: BindEnv, tr: PvTransform, pos: Pos, bindPvTex
       if (n === undefined) return undefined;
       return (v, ctx) => {
         const s = str(v);
-        if (s === undefined) return null;
+        if (s === undefined) return "";
         const k = n(ctx);
         return k <= 0 ? s : k >= s.length ? "" : s.slice(k);
       };
@@ -114,11 +116,11 @@ export const bindTransform = (env: BindEnv, tr: PvTransform, pos: Pos, bindPvTex
       if (idx === undefined) return undefined;
       return (v, ctx) => {
         const s = str(v);
-        if (s === undefined) return null;
+        if (s === undefined) return "";
         const parts = s.split(sep);
         let i = idx(ctx);
         if (i < 0) i = parts.length + i;
-        return i >= 0 && i < parts.length ? parts[i]! : null;
+        return i >= 0 && i < parts.length ? parts[i]! : "";
       };
     }
     default:
