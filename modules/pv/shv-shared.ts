@@ -142,13 +142,14 @@ export class SharedShvStore implements ShvStore {
   }
 
   set(name: string, value: ScriptValue): void {
-    const bytes = typeof value === "string" ? encoder.encode(value) : undefined;
+    // $null stores "" (Kamailio 5.6 prints such a $shv as an empty string)
+    const bytes = typeof value === "string" ? encoder.encode(value) : value === null ? new Uint8Array(0) : undefined;
     this.lock();
     try {
       const s = this.find(name, true);
       const base = s * SLOT_WORDS + HEADER_BYTES / 4;
       if (bytes === undefined) {
-        this.i32[base + S_INT] = value === null ? 0 : (value as number) | 0;
+        this.i32[base + S_INT] = (value as number) | 0;
         this.i32[base + S_STATE] = 1;
         return;
       }

@@ -8,7 +8,7 @@ import type { ScriptValue } from "../../core/module/values.ts";
  */
 export interface ShvStore {
   get(name: string): ScriptValue;
-  /** `$null` stores int 0, as Kamailio does. */
+  /** `$null` stores an empty string: Kamailio 5.6 then prints the value as "" (checked against it). */
   set(name: string, value: ScriptValue): void;
 }
 
@@ -21,7 +21,7 @@ export class LocalShvStore implements ShvStore {
   }
 
   set(name: string, value: ScriptValue): void {
-    this.m.set(name, value === null ? 0 : value);
+    this.m.set(name, value === null ? "" : value);
   }
 }
 
