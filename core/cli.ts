@@ -35,11 +35,12 @@ const reportErrors = (e: SipmodErrors | SipmodError) =>
 
 const run = Command.make("run", { file: fileOption, listen: listenOption }, ({ file, listen }) =>
   Effect.gen(function* () {
-    const { loaded } = yield* loadServerConfig(file);
-    const logLayer = serverLoggerLayer(loaded.core.log_level);
+    // Loaded once: its log level configures the logger the start-up then runs with.
+    const preloaded = yield* loadServerConfig(file);
+    const logLayer = serverLoggerLayer(preloaded.loaded.core.log_level);
     yield* Effect.scoped(
       Effect.gen(function* () {
-        yield* startServer({ file, ...(listen.length > 0 ? { listen } : {}) });
+        yield* startServer({ file, preloaded, ...(listen.length > 0 ? { listen } : {}) });
         yield* Effect.logInfo(`sipmod ${CORE_VERSION} on ${runtime} ${runtimeVersion} running; Ctrl-C stops it`);
         yield* Effect.never;
       }).pipe(Effect.onInterrupt(() => Effect.logInfo("stopping"))),

@@ -21,7 +21,7 @@ import { serverGroupSpecs } from "./group-specs.ts";
 import { LateGroups } from "./late-groups.ts";
 import { LateSender } from "./late-sender.ts";
 import { MainSharedMemory } from "./shared-memory.ts";
-import { loadServerConfig } from "./load-config.ts";
+import { loadServerConfig, type ServerConfig } from "./load-config.ts";
 import { mainCalls } from "./main-calls.ts";
 import { makeReceiver } from "./receive.ts";
 import type { WorkerBootArgs } from "./worker-boot.ts";
@@ -31,6 +31,8 @@ export interface ServerOptions {
   readonly file: string;
   /** A cfg file that replaces the manifest's `config`. */
   readonly config?: string;
+  /** `file` (and `config`) already loaded by the caller, so they are not read and checked twice. */
+  readonly preloaded?: ServerConfig;
   /** Replace the configured listen addresses (tests use port 0). */
   readonly listen?: readonly string[];
   /** Replace the management server's address (tests use 127.0.0.1:0). */
@@ -61,7 +63,7 @@ const workerBootUrl = new URL(`./worker-boot${import.meta.url.endsWith(".ts") ? 
 export const startServer = (opts: ServerOptions): Effect.Effect<RunningServer, SipmodErrors, Scope.Scope> =>
   Effect.gen(function* () {
     const startedAt = Date.now();
-    const { loaded: loaded0, cfg, script } = yield* loadServerConfig(opts.file, opts.config);
+    const { loaded: loaded0, cfg, script } = opts.preloaded ?? (yield* loadServerConfig(opts.file, opts.config));
     const loaded: LoadedManifest =
       opts.listen !== undefined ? { ...loaded0, core: { ...loaded0.core, listen: [...opts.listen] } } : loaded0;
     const core = loaded.core;
