@@ -68,18 +68,18 @@ describe("htable: tables shared with a worker thread", () => {
       await Effect.runPromise(htableModule.init!(params).pipe(Scope.extend(scope), Effect.provideService(SharedMemory, mem)) as Effect.Effect<void>);
       tableNamed("c")!.set("k", "v");
       await Effect.runPromise(
-        htableModule.childInit!(params, { kind: "main", rank: 0 }).pipe(Scope.extend(scope), Effect.provideService(SharedMemory, mem)) as Effect.Effect<void>,
+        htableModule.childInit!(params, { kind: "main", rank: 0, id: 0 }).pipe(Scope.extend(scope), Effect.provideService(SharedMemory, mem)) as Effect.Effect<void>,
       );
       assert.equal(tableNamed("c")!.get("k"), "v");
       await Effect.runPromise(
-        htableModule.childInit!(params, { kind: "group", group: "g", rank: 2 }).pipe(
+        htableModule.childInit!(params, { kind: "group", group: "g", rank: 2, id: 1 + 2 }).pipe(
           Scope.extend(scope),
           Effect.provideService(SharedMemory, workerSharedMemory(mem.views())),
         ) as Effect.Effect<void>,
       );
       assert.equal(tableNamed("c")!.get("k"), "v");
       const bad = await Effect.runPromiseExit(
-        Effect.scoped(htableModule.childInit!(params, { kind: "group", group: "g", rank: 3 })).pipe(
+        Effect.scoped(htableModule.childInit!(params, { kind: "group", group: "g", rank: 3, id: 1 + 3 })).pipe(
           Effect.provideService(SharedMemory, workerSharedMemory({})),
         ) as unknown as Effect.Effect<void, { readonly code: string; readonly message: string }>,
       );

@@ -51,7 +51,7 @@ describe("module lifecycle", () => {
 
   test("group worker: services are built in the worker, no init, childInit with the worker's ProcessInfo", async () => {
     const l = await loadModules([fixture("alpha.ts"), fixture("beta.ts")]);
-    const worker: ProcessInfo = { kind: "group", group: "swk", rank: 2 };
+    const worker: ProcessInfo = { kind: "group", group: "swk", rank: 2, id: 1 + 2 };
     const exit = await runScoped(childInitModules(l, worker), worker);
     assert.ok(Exit.isSuccess(exit));
     assert.deepEqual(trace, ["alpha:services:group", "alpha:child:swk#2", "alpha:child:release", "alpha:services:release"]);

@@ -27,6 +27,7 @@ const fakeCtx = (): CallContext =>
     route: "request" as const,
     proc: MAIN_PROCESS,
     flags: 0,
+    serviceIfLoaded: () => undefined,
     service: (): never => {
       throw new Error("no core services in this fake context");
     },
@@ -175,7 +176,7 @@ describe("class-based module (tsyringe)", () => {
 
     // A group worker: no init, childInit creates the process's own instance.
     trace.length = 0;
-    const worker: ProcessInfo = { kind: "group", group: "g", rank: 1 };
+    const worker: ProcessInfo = { kind: "group", group: "g", rank: 1, id: 1 + 1 };
     await started(l, worker, async () => {
       assert.deepEqual(await rpcCall(l, "counter.get"), { value: 0, proc: "g#1", params: [] });
     });

@@ -80,7 +80,7 @@ describe("pv: $shv store shared by worker threads", () => {
       const mainStore = shvStore();
       // A worker thread starts with its own module instance: childInit attaches the same segment.
       setShvStore(new LocalShvStore());
-      await run(pvModule.childInit!({ shvset: ["limit=i:99"] }, { kind: "group", group: "g", rank: 1 }) as Step);
+      await run(pvModule.childInit!({ shvset: ["limit=i:99"] }, { kind: "group", group: "g", rank: 1, id: 1 + 1 }) as Step);
       assert.ok(shvStore() instanceof SharedShvStore);
       assert.equal(shvStore().get("limit"), 5, "childInit does not apply shvset again");
       mainStore.set("limit", 6);

@@ -27,4 +27,9 @@ export interface CallContext extends SlotHolder {
    * (CoreServices), which every server provides; module services go through the Effect.
    */
   service<I, S>(tag: Context.Tag<I, S>): S;
+  /**
+   * A service of this server if it has one, else undefined: for a module that uses another one
+   * when it is loaded without requiring it (sl's send_reply replies through tm when tm is loaded).
+   */
+  serviceIfLoaded<I, S>(tag: Context.Tag<I, S>): S | undefined;
 }

@@ -2,7 +2,9 @@ import { Context, type Effect } from "effect";
 import type { SipmodError } from "../errors.ts";
 import type { SipMessage } from "../sip/message.ts";
 import type { Proto, ReceiveInfo } from "../transport/receive-info.ts";
+import type { CallContext } from "./call-context.ts";
 import type { ProcessInfo } from "./process-info.ts";
+import type { RouteKind } from "./route-kind.ts";
 import type { TaskData } from "./values.ts";
 
 /**
@@ -74,5 +76,61 @@ export interface SharedMemoryApi {
 }
 export class SharedMemory extends Context.Tag("sipmod/SharedMemory")<SharedMemory, SharedMemoryApi>() {}
 
+/** How a top-level run of a route block ended (Kamailio's run flags). */
+export interface RouteOutcome {
+  /** The return code of the block ($rc at its end). */
+  readonly code: number;
+  /** `drop` ran. */
+  readonly dropped: boolean;
+  /** `exit` ran (or a function returned 0). */
+  readonly exited: boolean;
+}
+
+export interface RouteRunOptions {
+  /** The kind of block the run counts as (a resumed route is "failure", as in Kamailio). */
+  readonly route: RouteKind;
+  /** Set the context up before the block starts (a module's slots, AVPs, flags). */
+  readonly prepare?: (ctx: CallContext) => void;
+  /** Look at the context once the block has ended (flags to copy back ...). */
+  readonly finish?: (ctx: CallContext, outcome: RouteOutcome) => void;
+}
+
+/**
+ * Run the config's route blocks from a module (tm runs failure_route[X] and onreply_route[X],
+ * t_continue a route[X]). Block names are keys as the config writes them: "route[X]",
+ * "failure_route[X]", "onreply_route[X]", "branch_route[X]", "request_route".
+ * In a process that runs no script, `has` is false and `run` runs nothing (code -1).
+ */
+export interface RouteRunnerApi {
+  readonly has: (block: string) => boolean;
+  /** Run `block` for `msg` as a new top-level execution (script flags and $rc cleared). */
+  readonly run: (
+    block: string,
+    msg: SipMessage,
+    rcv: ReceiveInfo,
+    opts: RouteRunOptions,
+  ) => RouteOutcome | Promise<RouteOutcome>;
+}
+export class RouteRunner extends Context.Tag("sipmod/RouteRunner")<RouteRunner, RouteRunnerApi>() {}
+
+/** A module's look at a received reply before the core forwards it: true = it is taken care of. */
+export type ReplyHandler = (msg: SipMessage, rcv: ReceiveInfo) => boolean;
+/** Called when the top-level request route of a received request has ended. */
+export type RequestDoneHandler = (ctx: CallContext, outcome: RouteOutcome) => void;
+
+/**
+ * Hooks of this process's receive path, registered in a module's `childInit` (as Kamailio's
+ * modules export a response function and script callbacks):
+ * - `onReply`: every received reply, after the core `reply_route` (unless it dropped the reply)
+ *   and before the core forwards it statelessly; the first handler that returns true takes it;
+ * - `onRequestDone`: after `request_route` has finished for a received request (also when it
+ *   finished later, after waiting).
+ */
+export interface MessageHooksApi {
+  readonly onReply: (handler: ReplyHandler) => void;
+  readonly onRequestDone: (handler: RequestDoneHandler) => void;
+}
+export class MessageHooks extends Context.Tag("sipmod/MessageHooks")<MessageHooks, MessageHooksApi>() {}
+
 /** The services every module may use without declaring a dependency. */
-export type CoreServices = CoreInfo | ProcessGroups | SipSender | SharedMemory;
+export type CoreServices = CoreInfo | ProcessGroups | SipSender | SharedMemory | RouteRunner | MessageHooks;

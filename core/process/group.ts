@@ -16,6 +16,8 @@ import type { GroupStats } from "./stats.ts";
 export interface ProcessGroupConfig {
   readonly name: string;
   readonly size: number;
+  /** ProcessInfo.id of rank 0; rank r gets firstId + r. */
+  readonly firstId: number;
   /** Tasks counted per worker (from push to acknowledgement) before a push is refused. */
   readonly queue: number;
   readonly entry: URL;
@@ -64,6 +66,7 @@ export class ProcessGroup {
           bootArgs: config.bootArgs,
           group: config.name,
           rank,
+          id: config.firstId + rank,
           logLevel: config.logLevel,
         },
         loadsTypeScript: config.loadsTypeScript,

@@ -103,11 +103,13 @@ export const makeProcessGroups = (
     const bootUrl = toUrl(boot.url);
     const drainTimeoutMs = options.drainTimeoutMs ?? 5000;
     const stopTimeoutMs = options.stopTimeoutMs ?? 2000;
+    let nextId = 1;
     const groups = specs.map(
       (s) =>
         new ProcessGroup({
           name: s.name,
           size: s.size,
+          firstId: (nextId += s.size) - s.size,
           queue: s.queue ?? DEFAULT_QUEUE,
           entry: entryUrl,
           bootUrl: bootUrl.href,

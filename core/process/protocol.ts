@@ -17,6 +17,8 @@ export interface WorkerInit {
   readonly group: string;
   /** 0-based index of the worker in its group. */
   readonly rank: number;
+  /** Server-wide process id (ProcessInfo.id). */
+  readonly id: number;
   /** Minimum log level in the main thread (Effect `LogLevel` label), so the thread does not forward what main drops. */
   readonly logLevel: string;
 }

@@ -22,7 +22,7 @@ if (typeof closable.close !== "function") {
 }
 
 const init = workerData as WorkerInit;
-const proc: ProcessInfo = { kind: "group", group: init.group, rank: init.rank };
+const proc: ProcessInfo = { kind: "group", group: init.group, rank: init.rank, id: init.id };
 const send = (m: FromWorker): void => port.postMessage(m);
 
 const messageTexts = (message: unknown): string[] =>

@@ -79,6 +79,11 @@ export class ScriptContext implements CallContext {
     return Context.unsafeGet(this.host.runtime.context as Context.Context<I>, tag);
   }
 
+  serviceIfLoaded<I, S>(tag: Context.Tag<I, S>): S | undefined {
+    const o = Context.getOption(this.host.runtime.context as Context.Context<I>, tag);
+    return o._tag === "Some" ? o.value : undefined;
+  }
+
   /** The process's $var store. */
   get vars(): VarStore {
     return this.host.vars;

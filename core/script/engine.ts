@@ -28,6 +28,11 @@ export interface EngineOptions {
   readonly maxRouteDepth?: number;
 }
 
+export interface RunOptions {
+  /** Keep `ctx.route` instead of the block's own kind (a route[X] resumed by t_continue runs as "failure"). */
+  readonly keepRoute?: boolean;
+}
+
 export interface Engine {
   readonly program: BoundProgram;
   readonly runtime: Runtime.Runtime<unknown>;
@@ -41,7 +46,7 @@ export interface Engine {
    * Run a block from the start as a top-level execution (flags, $rc and script flags cleared).
    * A block the program does not have runs nothing and gives `{ code: 1 }`.
    */
-  run(block: string, ctx: ScriptContext): Outcome | Promise<Outcome>;
+  run(block: string, ctx: ScriptContext, opts?: RunOptions): Outcome | Promise<Outcome>;
   /** `run` as an Effect. */
   runEffect(block: string, ctx: ScriptContext): Effect.Effect<Outcome>;
   /**
@@ -100,10 +105,10 @@ export const makeEngine = (program: BoundProgram, anyRuntime: Runtime.Runtime<ne
     vars: host.vars,
     newContext: (msg, rcv, opts) => new ScriptContext(host, msg, rcv, opts),
     has: (block) => program.blocks.has(block),
-    run: (block, ctx) => {
+    run: (block, ctx, opts) => {
       const r = program.blocks.get(block);
       if (r === undefined) return { code: 1, dropped: false, exited: false };
-      ctx.beginTopRun(r.kind);
+      ctx.beginTopRun(opts?.keepRoute === true ? ctx.route : r.kind);
       let res: Maybe<number>;
       try {
         res = runStmts(r.body.stmts, 0, ctx, 1);

@@ -2,11 +2,15 @@ import { Context } from "effect";
 import type { CoreParams } from "../manifest/core-params.ts";
 import {
   CoreInfo,
+  MessageHooks,
   ProcessGroups,
+  RouteRunner,
   SharedMemory,
   SipSender,
   type CoreServices,
+  type MessageHooksApi,
   type ProcessGroupsApi,
+  type RouteRunnerApi,
   type SharedMemoryApi,
   type SipSenderApi,
 } from "../module/core-services.ts";
@@ -20,9 +24,13 @@ export const coreServicesContext = (opts: {
   readonly groups: ProcessGroupsApi;
   readonly sender: SipSenderApi;
   readonly shared: SharedMemoryApi;
+  readonly routes: RouteRunnerApi;
+  readonly hooks: MessageHooksApi;
 }): Context.Context<CoreServices> =>
   Context.make(CoreInfo, { proc: opts.proc, baseDir: opts.baseDir, params: opts.core }).pipe(
     Context.add(ProcessGroups, opts.groups),
     Context.add(SipSender, opts.sender),
     Context.add(SharedMemory, opts.shared),
+    Context.add(RouteRunner, opts.routes),
+    Context.add(MessageHooks, opts.hooks),
   );

@@ -1,6 +1,7 @@
 import { Runtime } from "effect";
 import type { ProcessInfo } from "../module/process-info.ts";
-import type { Engine, Outcome } from "../script/engine.ts";
+import type { ProcessMessageHooks } from "./message-hooks.ts";
+import type { Engine, Outcome, ScriptContext } from "../script/engine.ts";
 import { forwardReply } from "../script/builtins/forward-reply.ts";
 import { isParseFailure, SipMessage, type ParseFailure } from "../sip/message.ts";
 import { buildReply } from "../sip/reply.ts";
@@ -18,6 +19,8 @@ const PARSE_FAILURE_REASON: Readonly<Record<number, string>> = {
 
 export interface ReceiverDeps {
   readonly engine: Engine;
+  /** The modules' hooks of this process (tm takes the replies of its transactions). */
+  readonly hooks?: ProcessMessageHooks;
   readonly transport: Pick<TransportApi, "reply" | "counters">;
   readonly proc: ProcessInfo;
   /** Log a line from the receive path (level: Effect log level label). */
@@ -37,6 +40,8 @@ export interface ReceiverDeps {
  */
 export const makeReceiver = (deps: ReceiverDeps): ((buf: Buffer, rcv: ReceiveInfo) => void) => {
   const { engine, transport, proc, log } = deps;
+  const replyHandlers = deps.hooks?.replyHandlers ?? [];
+  const requestDone = deps.hooks?.requestDoneHandlers ?? [];
   const program = engine.program;
   const preRouting = program.events.get("core:pre-routing")?.key;
   const requestRoute = program.request?.key;
@@ -70,20 +75,38 @@ export const makeReceiver = (deps: ReceiverDeps): ((buf: Buffer, rcv: ReceiveInf
     }
   };
 
-  const afterMain = (msg: SipMessage, o: Outcome): void => {
-    if (!msg.isRequest && !o.dropped) runFork(forwardReply(msg));
+  const afterReply = (msg: SipMessage, rcv: ReceiveInfo, o: Outcome): void => {
+    if (o.dropped) return;
+    for (let i = 0; i < replyHandlers.length; i++) if (replyHandlers[i]!(msg, rcv)) return;
+    runFork(forwardReply(msg));
   };
 
+  const afterRequest = (ctx: ScriptContext, o: Outcome): void => {
+    for (let i = 0; i < requestDone.length; i++) {
+      try {
+        requestDone[i]!(ctx, o);
+      } catch (e) {
+        log("Error", `after request_route: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      }
+    }
+  };
+
+  const NO_ROUTE: Outcome = { code: 1, dropped: false, exited: false };
+
   const runMain = (msg: SipMessage, rcv: ReceiveInfo): void => {
-    const block = msg.isRequest ? requestRoute : replyRoute;
-    if (block === undefined) {
-      afterMain(msg, { code: 1, dropped: false, exited: false });
+    if (!msg.isRequest) {
+      if (replyRoute === undefined) return afterReply(msg, rcv, NO_ROUTE);
+      const o = engine.run(replyRoute, engine.newContext(msg, rcv, { proc }));
+      if (o instanceof Promise) void o.then((r) => afterReply(msg, rcv, r));
+      else afterReply(msg, rcv, o);
       return;
     }
+    if (requestRoute === undefined) return;
     const ctx = engine.newContext(msg, rcv, { proc });
-    const o = engine.run(block, ctx);
-    if (o instanceof Promise) void o.then((r) => afterMain(msg, r));
-    else afterMain(msg, o);
+    const o = engine.run(requestRoute, ctx);
+    if (requestDone.length === 0) return;
+    if (o instanceof Promise) void o.then((r) => afterRequest(ctx, r));
+    else afterRequest(ctx, o);
   };
 
   return (buf, rcv) => {

@@ -24,6 +24,8 @@ import { MainSharedMemory } from "./shared-memory.ts";
 import { loadServerConfig, type ServerConfig } from "./load-config.ts";
 import { mainCalls } from "./main-calls.ts";
 import { makeReceiver } from "./receive.ts";
+import { LateRoutes } from "./late-routes.ts";
+import { ProcessMessageHooks } from "./message-hooks.ts";
 import type { WorkerBootArgs } from "./worker-boot.ts";
 
 export interface ServerOptions {
@@ -79,7 +81,18 @@ export const startServer = (opts: ServerOptions): Effect.Effect<RunningServer, S
     const lateGroups = new LateGroups(groupSpecs.map((g) => g.name));
     const sender = new LateSender();
     const shared = new MainSharedMemory();
-    const services = coreServicesContext({ proc: MAIN_PROCESS, baseDir: loaded.baseDir, core, groups: lateGroups, sender, shared });
+    const routes = new LateRoutes(MAIN_PROCESS);
+    const hooks = new ProcessMessageHooks();
+    const services = coreServicesContext({
+      proc: MAIN_PROCESS,
+      baseDir: loaded.baseDir,
+      core,
+      groups: lateGroups,
+      sender,
+      shared,
+      routes,
+      hooks,
+    });
 
     // 1. modules' init (once, main thread), before any socket or worker exists.
     const moduleCtx = yield* one(initModules(loaded).pipe(Effect.provide(services)));
@@ -136,8 +149,11 @@ export const startServer = (opts: ServerOptions): Effect.Effect<RunningServer, S
     const engine = makeEngine(program, runtime, {
       isMyself: (host, port) => forwarding.isLocal(host, port, "udp") || forwarding.isLocal(host, port, "tcp"),
     });
+    routes.attach(engine);
+    yield* Effect.addFinalizer(() => Effect.sync(() => routes.attach(undefined)));
     receive = makeReceiver({
       engine,
+      hooks,
       transport,
       proc: MAIN_PROCESS,
       log: (level, text) => Effect.runSync(Effect.logWithLevel(LOG_LEVELS[level], text)),

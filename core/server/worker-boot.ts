@@ -1,3 +1,5 @@
+import { LateRoutes } from "./late-routes.ts";
+import { ProcessMessageHooks } from "./message-hooks.ts";
 import { Context, Effect } from "effect";
 import { sipmodError, type SipmodError, type SipmodErrors } from "../errors.ts";
 import { childInitModules } from "../manifest/lifecycle.ts";
@@ -54,6 +56,10 @@ export const boot: BootFunction = (argsData: TaskData, proc, host) =>
       groups: workerGroups(host, args.groups),
       sender: workerSender(host),
       shared: workerSharedMemory(args.shared),
+      // No routes run in a group worker yet: the tasks that will run them (sworker, async) attach
+      // an engine here; until then RouteRunner runs nothing.
+      routes: new LateRoutes(proc),
+      hooks: new ProcessMessageHooks(),
     });
     const moduleCtx = yield* childInitModules(loaded, proc).pipe(Effect.provide(services));
     const forwarding = forwardingFromListeners(args.listeners);

@@ -1,0 +1,13 @@
+import type { MessageHooksApi, ReplyHandler, RequestDoneHandler } from "../module/core-services.ts";
+
+/** The hooks one process's receive path calls (core/module/core-services.ts MessageHooks). */
+export class ProcessMessageHooks implements MessageHooksApi {
+  readonly replyHandlers: ReplyHandler[] = [];
+  readonly requestDoneHandlers: RequestDoneHandler[] = [];
+  readonly onReply = (handler: ReplyHandler): void => {
+    this.replyHandlers.push(handler);
+  };
+  readonly onRequestDone = (handler: RequestDoneHandler): void => {
+    this.requestDoneHandlers.push(handler);
+  };
+}
