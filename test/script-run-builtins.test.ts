@@ -17,7 +17,8 @@ describe("core built-ins: R-URI rewriting", () => {
         "strip_tail(2); t_log(\"$rU\");\n" +
         'seturi("sip:carol@c.net;lr"); t_log("$ru");\n' +
         "revert_uri(); t_log(\"$ru\");\n" +
-        'setport("99999"); t_log("rc=$rc $ru");',
+        'setport("99999"); t_log("rc=$rc $ru");\n' +
+        '$var(r) = setport("99999"); t_log("r=$var(r) rc=$rc");',
     );
     assert.deepEqual(seen.logs, [
       "sip:bob@example.com:5070;transport=udp",
@@ -30,13 +31,15 @@ describe("core built-ins: R-URI rewriting", () => {
       "0b",
       "sip:carol@c.net;lr",
       "sip:alice@example.com:5070;transport=udp",
-      "rc=-1 sip:alice@example.com:5070;transport=udp",
+      // A core function leaves $rc as it was (1, from t_log), as in Kamailio 5.6; as a value it is -1.
+      "rc=1 sip:alice@example.com:5070;transport=udp",
+      "r=-1 rc=0",
     ]);
     assert.ok(r.lines.some((l) => /setport\(\): "99999" is not a port/.test(l)));
   });
 
   test("on a reply they return -1", async () => {
-    await runRoute('setuser("x"); t_log("rc=$rc");', "", { msg: sipMsg(REPLY), block: "request_route" });
-    assert.deepEqual(seen.logs, ["rc=-1"]);
+    await runRoute('$var(r) = setuser("x"); t_log("r=$var(r)");', "", { msg: sipMsg(REPLY), block: "request_route" });
+    assert.deepEqual(seen.logs, ["r=-1"]);
   });
 });

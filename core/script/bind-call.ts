@@ -162,13 +162,18 @@ const pickArity = (env: BindEnv, e: CallExpr, fns: readonly RegisteredFunction[]
   return undefined;
 };
 
-/** Bind a function call; `cont` is its continuation when it is a statement with statements after it. */
+/**
+ * Bind a function call; `cont` is its continuation when it is a statement with statements after
+ * it; `inExpr` tells a call inside an expression (or an assignment's value) from a statement, which
+ * matters for the $rc of the core's functions (CallSite.rc).
+ */
 export const bindFunctionCall = (
   env: BindEnv,
   scope: BindScope,
   e: CallExpr,
   hooks: ExprHooks,
   cont: ContinuationRef | undefined,
+  inExpr: boolean,
 ): Exec | undefined => {
   if (e.name === "route" && functionsNamed(env, "route").length === 0) return bindRouteCallExpr(env, scope, e, hooks);
   const fns = functionsNamed(env, e.name);
@@ -199,7 +204,9 @@ export const bindFunctionCall = (
     else args.push(a);
   }
   if (!ok) return undefined;
-  const site: CallSite = { name: e.name, module: reg.module, run: fn.run as unknown as FunctionRun, fixed: undefined, cont, pos: e.pos };
+  const base = { name: e.name, module: reg.module, run: fn.run as unknown as FunctionRun, fixed: undefined, cont, pos: e.pos };
+  // Kamailio 5.6: its core functions leave $rc as it was, or 0 inside an expression; module functions set it.
+  const site: CallSite = reg.module === "core" ? { ...base, rc: inExpr ? "zero" : "keep" } : base;
   if (fn.fixup !== undefined) {
     env.fixups.push({
       run: fn.fixup({ args: args.map((a) => a.fixup), pos: e.pos, routeExists: routeExistsIn(env.blocks) }),
@@ -218,7 +225,8 @@ const notInt = (ctx: ScriptContext, site: CallSite, i: number): number => {
     KAMAILIO_LEVELS.L_ERR,
     `${site.name}() at ${site.pos.file}:${site.pos.line}: parameter ${i + 1} is not an integer value; the call returns -1`,
   );
-  ctx.rc = -1;
+  if (site.rc === undefined) ctx.rc = -1;
+  else if (site.rc === "zero") ctx.rc = 0;
   return -1;
 };
 

@@ -40,7 +40,7 @@ const truth = (r: number): number => (r > 0 ? 1 : 0);
  */
 export const exprHooks: ExprHooks = {
   call: (env, scope, e) => {
-    const exec = bindFunctionCall(env, scope, e, exprHooks, undefined);
+    const exec = bindFunctionCall(env, scope, e, exprHooks, undefined, true);
     if (exec === undefined) return undefined;
     return {
       ev: (ctx) => andThen(exec(ctx), truth),
@@ -117,7 +117,7 @@ const bindStmt = (env: BindEnv, scope: BindScope, s: Stmt, path: readonly number
   switch (s.kind) {
     case "call": {
       const cont: ContinuationRef | undefined = hasNext ? { block: scope.block, path } : undefined;
-      return bindFunctionCall(env, scope, s, exprHooks, cont);
+      return bindFunctionCall(env, scope, s, exprHooks, cont, false);
     }
     case "route_call":
       return bindRouteCall(env, scope, s.target, s.name, s.pos, exprHooks);
@@ -192,7 +192,7 @@ const bindFlowStmt = (
 const bindAssign = (env: BindEnv, scope: BindScope, s: AssignStmt): Exec | undefined => {
   const pv = bindPvRef(env, s.target);
   // `$x = f()` stores f's return code itself; inside a larger expression a call is 1 or 0.
-  const rawCall = s.value.kind === "call" ? bindFunctionCall(env, scope, s.value, exprHooks, undefined) : undefined;
+  const rawCall = s.value.kind === "call" ? bindFunctionCall(env, scope, s.value, exprHooks, undefined, true) : undefined;
   const b: BExpr | undefined =
     s.value.kind === "call"
       ? rawCall === undefined

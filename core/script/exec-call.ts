@@ -25,12 +25,26 @@ export interface CallSite {
   /** Where the rest of the action list starts (statement-level calls with statements after them). */
   readonly cont: ContinuationRef | undefined;
   readonly pos: Pos;
+  /**
+   * How the call sets $rc. Absent: like a Kamailio module function (its code). "keep" and "zero":
+   * like a Kamailio core function (setflag, prefix, ...), which leaves $rc alone as a statement
+   * ("keep") and leaves it 0 inside an expression or as an assignment's value ("zero").
+   */
+  readonly rc?: "keep" | "zero";
 }
 
 /** Kamailio's handling of a function's code: 0 stops the script, every code becomes $rc. */
 export const setRetcode = (ctx: ScriptContext, r: number): number => {
   if (r === 0) ctx.runFlags |= RUN_EXIT;
   ctx.rc = r;
+  return r;
+};
+
+/** setRetcode for a call site: a core function's code does not become $rc (see CallSite.rc). */
+export const siteRetcode = (ctx: ScriptContext, site: CallSite, r: number): number => {
+  if (site.rc === undefined) return setRetcode(ctx, r);
+  if (r === 0) ctx.runFlags |= RUN_EXIT;
+  if (site.rc === "zero") ctx.rc = 0;
   return r;
 };
 
@@ -56,7 +70,7 @@ const runFunctionEffect = (ctx: ScriptContext, site: CallSite, eff: Effect.Effec
   return failed(ctx, site, exit.cause);
 };
 
-/** Call the function with evaluated arguments; the result is also recorded as $rc. */
+/** Call the function with evaluated arguments; the result is also recorded as $rc (see CallSite.rc). */
 export const invoke = (site: CallSite, ctx: ScriptContext, args: readonly (string | number)[]): Maybe<number> => {
   const prev = ctx.cont;
   ctx.cont = site.cont;
@@ -66,19 +80,19 @@ export const invoke = (site: CallSite, ctx: ScriptContext, args: readonly (strin
   } catch (e) {
     ctx.cont = prev;
     ctx.host.log(KAMAILIO_LEVELS.L_ERR, `${site.name}() at ${where(site)} threw: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-    return setRetcode(ctx, -1);
+    return siteRetcode(ctx, site, -1);
   }
   if (typeof r === "number") {
     ctx.cont = prev;
-    return setRetcode(ctx, r);
+    return siteRetcode(ctx, site, r);
   }
   const m = runFunctionEffect(ctx, site, r);
   if (typeof m === "number") {
     ctx.cont = prev;
-    return setRetcode(ctx, m);
+    return siteRetcode(ctx, site, m);
   }
   return m.then((v) => {
     ctx.cont = prev;
-    return setRetcode(ctx, v);
+    return siteRetcode(ctx, site, v);
   });
 };

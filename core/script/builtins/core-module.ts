@@ -19,7 +19,9 @@ export const coreModule = defineModule<"core", readonly [], {}, Forwarding>({
   doc: {
     overview:
       "Functions built into the routing engine: message flags, plain logging, Request-URI rewriting and stateless " +
-      "forwarding. They are always available, whatever modules are loaded.",
+      "forwarding. They are always available, whatever modules are loaded. As in Kamailio, a core function's return " +
+      "code does not become `$rc`: as a statement it leaves `$rc` as it was, inside an expression (or as an " +
+      "assignment's value) it sets `$rc` to 0; module functions and `route()` set `$rc` to their code.",
     differences: [
       "forward() resolves a host name to an address (A/AAAA) but does no NAPTR/SRV lookups.",
       "log() prints its text as written; pseudo-variables in it are a load error (use xlog).",
