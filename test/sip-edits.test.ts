@@ -209,6 +209,9 @@ describe("buildReply", () => {
     const r = parse(out);
     assert.equal(r.body.toString(), "v=0\r\n");
     assert.equal(r.contentType(), "application/sdp");
-    assert.throws(() => buildReply(invite(), 99, "Nope"), RangeError);
+    assert.throws(() => buildReply(invite(), 1000, "Nope"), RangeError);
+    assert.throws(() => buildReply(invite(), 2.5, "Nope"), RangeError);
+    // Kamailio's sl_send_reply sends codes below 100 too, as three digits.
+    assert.match(buildReply(invite(), 99, "Low").toString("latin1"), /^SIP\/2\.0 099 Low\r\n/);
   });
 });

@@ -49,6 +49,8 @@ export interface ArgSpec<K extends ArgKind = ArgKind> {
   readonly name: string;
   readonly kind: K;
   readonly doc?: string;
+  /** `int-pv` only: the value passed when a pseudo-variable has no int value (default: the call returns -1). */
+  readonly ifNotInt?: number;
 }
 
 type ArgValue<K extends ArgKind> = K extends "string" | "string-pv" ? string : number;

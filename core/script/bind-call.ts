@@ -48,6 +48,11 @@ const dynamicArg = (b: BExpr, conv: (v: string | number | null) => ArgValue, tex
 const argLabel = (fname: string, i: number, spec: ArgSpec): string => `parameter ${i + 1} (${spec.name}) of ${fname}()`;
 
 const intFromValue = (v: string | number | null): ArgValue => (typeof v === "number" ? v : NOT_INT);
+/** intFromValue for a parameter that declares `ifNotInt`. */
+const intOr =
+  (fallback: number) =>
+  (v: string | number | null): ArgValue =>
+    typeof v === "number" ? v : fallback;
 
 /** Bind one argument by its declared kind; undefined (error reported) when it does not fit. */
 const bindArg = (env: BindEnv, scope: BindScope, fname: string, i: number, spec: ArgSpec, e: Expr, hooks: ExprHooks): ArgBinding | undefined => {
@@ -104,6 +109,7 @@ const bindArg = (env: BindEnv, scope: BindScope, fname: string, i: number, spec:
       return dynamicArg(b, toStr, exprText(e));
     }
     case "int-pv": {
+      const toInt = spec.ifNotInt === undefined ? intFromValue : intOr(spec.ifNotInt);
       if (e.kind === "str") {
         const n = staticIntText(e.value);
         if (n !== undefined) return staticArg(n);
@@ -112,7 +118,7 @@ const bindArg = (env: BindEnv, scope: BindScope, fname: string, i: number, spec:
           const pv = bindPvText(env, e.value, e.pos);
           if (pv === undefined) return undefined;
           const get = pv.get;
-          return { kind: "dynamic", sync: true, ev: (ctx) => intFromValue(get(ctx)), fixup: { kind: "dynamic", text: e.value } };
+          return { kind: "dynamic", sync: true, ev: (ctx) => toInt(get(ctx)), fixup: { kind: "dynamic", text: e.value } };
         }
         bindError(env, "SM_CFG_FIXUP", `${label} must be an integer or a pseudo-variable, not "${e.value}"`, e.pos, {
           hint: 'Give a whole number (5 or "5") or a variable holding one ($var(x)).',
@@ -126,7 +132,7 @@ const bindArg = (env: BindEnv, scope: BindScope, fname: string, i: number, spec:
         bindError(env, "SM_CFG_FIXUP", `${label} must be an integer, not ${exprText(e)}`, e.pos);
         return undefined;
       }
-      return dynamicArg(b, intFromValue, exprText(e));
+      return dynamicArg(b, toInt, exprText(e));
     }
   }
 };

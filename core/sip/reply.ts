@@ -44,9 +44,10 @@ const hasTag = (to: string): boolean => {
 
 /** Encode the response. Throws RangeError for a status outside 100..699 or invalid extra headers. */
 export const buildReply = (req: SipMessage, status: number, reason: string, opts?: ReplyOptions): Buffer => {
-  if (!Number.isInteger(status) || status < 100 || status > 699) throw new RangeError(`invalid status ${status}`);
+  // Three digits; below 100 only for Kamailio's sl_send_reply, which sends any code (99 as 099).
+  if (!Number.isInteger(status) || status < 0 || status > 999) throw new RangeError(`invalid status ${status}`);
   checkValue(reason, "reason phrase");
-  let out = `SIP/2.0 ${status} ${reason}\r\n`;
+  let out = `SIP/2.0 ${status < 100 ? String(status).padStart(3, "0") : status} ${reason}\r\n`;
   for (const v of req.replyVias()) out += `Via: ${v}\r\n`;
   const from = req.header("from");
   if (from !== undefined) out += `From: ${from}\r\n`;

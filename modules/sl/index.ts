@@ -5,7 +5,12 @@ import { sendStatelessReply } from "./send-stateless.ts";
 import { slStats } from "./stats.ts";
 
 const codeReason = [
-  { name: "code", kind: "int-pv", doc: "Status code, 100 to 699." },
+  {
+    name: "code",
+    kind: "int-pv",
+    ifNotInt: 500,
+    doc: "Status code. As in Kamailio any integer is sent as its last three digits (99 as 099), and a variable without an int value (a string) sends 500.",
+  },
   { name: "reason", kind: "string-pv", doc: "Reason phrase." },
 ] as const;
 
@@ -29,7 +34,7 @@ export default defineModule({
       params: codeReason,
       routes: ["request"],
       doc: "Send a stateless reply with the given code and reason phrase to the request being processed.",
-      returns: "Returns 1 (true) when the reply was sent, -1 (false) otherwise (ACK, a code outside 100..699, a send error).",
+      returns: "Returns 1 (true) when the reply was sent, -1 (false) otherwise (ACK, a send error).",
       run: (ctx, [code, reason]) => sendStatelessReply(ctx, code, reason),
     }),
     fn({

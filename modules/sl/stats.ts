@@ -1,6 +1,6 @@
 /** Counters of the stateless replies this process sent, by class (sl.stats). */
 class SlStats {
-  readonly byClass = [0, 0, 0, 0, 0, 0, 0];
+  readonly byClass = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
   sent = 0;
   count(code: number): void {
     this.sent++;
