@@ -24,8 +24,9 @@ describe("pv: message pseudo-variables", () => {
     );
     assert.deepEqual(seen.logs, [
       "sip:alice@example.com:5070;transport=udp|alice|example.com|5070|INVITE|<null>|<null>",
-      "a84b4c76e66710@pc33.atlanta.com|314159|sip:bob@biloxi.com|bob|biloxi.com|1928301774|Bob",
-      "sip:alice@example.com|alice|example.com|<null>|Alice|test-ua/1.0",
+      // $fn and $tn keep the quotes, as in Kamailio 5.6
+      'a84b4c76e66710@pc33.atlanta.com|314159|sip:bob@biloxi.com|bob|biloxi.com|1928301774|"Bob"',
+      'sip:alice@example.com|alice|example.com|<null>|"Alice"|test-ua/1.0',
       "a84b4c76e66710@pc33.atlanta.com|a84b4c76e66710@pc33.atlanta.com|one|two|two|one,two|<null>|<null>",
       `hello|${r.ctx.msg.buf.length}|10.0.0.1|5060|127.0.0.1|5080|udp|<null>|<null>`,
     ]);

@@ -9,6 +9,8 @@ import { cut, nameBytes, parseParams, scanClass, scanParams, scanQuoted, skipWs,
 export interface NameAddr {
   /** Display name: quotes removed and quoted-pairs resolved; token form trimmed. */
   readonly display?: string | undefined;
+  /** Display name as written: quotes and escapes kept (Kamailio's $fn, $tn); token form trimmed. */
+  readonly displayRaw?: string | undefined;
   /** The URI text (what was inside <>, or the bare addr-spec). "*" for a `Contact: *`. */
   readonly uri: string;
   /** Header parameters in order, lower-case names, "" for a parameter without value; quoted values keep their quotes. */
@@ -72,6 +74,9 @@ class ParsedNameAddr implements NameAddr {
       else this._display = this.quoted ? unquote(this.src, this.dStart + 1, this.dEnd - 1) : cut(this.src, this.dStart, this.dEnd);
     }
     return this._display ?? undefined;
+  }
+  get displayRaw(): string | undefined {
+    return this.dStart < 0 ? undefined : cut(this.src, this.dStart, this.dEnd);
   }
   get uri(): string {
     if (this._uri === undefined) this._uri = cut(this.src, this.uStart, this.uEnd);
