@@ -51,6 +51,11 @@ export interface ArgSpec<K extends ArgKind = ArgKind> {
   readonly doc?: string;
   /** `int-pv` only: the value passed when a pseudo-variable has no int value (default: the call returns -1). */
   readonly ifNotInt?: number;
+  /**
+   * `string-pv` only, Kamailio 5.6's rule for sl's reason: a value that starts with a pseudo-variable
+   * is that variable alone (the rest is ignored), and `ifNull` when the variable has no value.
+   */
+  readonly leadingPv?: { readonly ifNull: string };
 }
 
 type ArgValue<K extends ArgKind> = K extends "string" | "string-pv" ? string : number;

@@ -95,6 +95,20 @@ const bindArg = (env: BindEnv, scope: BindScope, fname: string, i: number, spec:
       return undefined;
     }
     case "string-pv": {
+      if (e.kind === "str" && spec.leadingPv !== undefined && e.value.startsWith("$")) {
+        const scan = scanPv(e.value, 0);
+        if (scan.ok) {
+          const pv = bindPvText(env, e.value.slice(0, scan.end), e.pos);
+          if (pv === undefined) return undefined;
+          const get = pv.get;
+          const ifNull = spec.leadingPv.ifNull;
+          const ev = (ctx: ScriptContext): ArgValue => {
+            const v = get(ctx);
+            return v === null ? ifNull : toStr(v);
+          };
+          return { kind: "dynamic", sync: true, ev, fixup: { kind: "dynamic", text: e.raw } };
+        }
+      }
       if (e.kind === "str") {
         const f = compileFormat(env, e.value, e.pos);
         if (f === undefined) return undefined;

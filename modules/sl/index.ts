@@ -11,7 +11,14 @@ const codeReason = [
     ifNotInt: 500,
     doc: "Status code. As in Kamailio any integer is sent as its last three digits (99 as 099), and a variable without an int value (a string) sends 500.",
   },
-  { name: "reason", kind: "string-pv", doc: "Reason phrase." },
+  {
+    name: "reason",
+    kind: "string-pv",
+    leadingPv: { ifNull: "Internal Server Error" },
+    doc:
+      "Reason phrase. As in Kamailio 5.6, a reason that starts with a pseudo-variable is that variable alone (the rest " +
+      'is ignored; "Internal Server Error" when it has no value): start it with text ("r=$var(r)").',
+  },
 ] as const;
 
 /**
