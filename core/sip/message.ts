@@ -17,7 +17,7 @@
  * header getters). `currentRuri()` shows the R-URI after `setRuri`.
  */
 import { isAscii } from "node:buffer";
-import { parseCSeqAt, type CSeq } from "./cseq.ts";
+import { methodAt, parseCSeqAt, type CSeq } from "./cseq.ts";
 import { checkHeader, checkValue, MessageEdits } from "./edits.ts";
 import {
   HDR_CALL_ID,
@@ -368,7 +368,7 @@ export class SipMessage implements Src {
   /** Request method; for replies, the CSeq method ("" when CSeq is unusable). */
   get method(): string {
     if (this._method === undefined) {
-      if (this.isRequest) this._method = this.text.slice(this.scan.a0, this.scan.a1);
+      if (this.isRequest) this._method = methodAt(this, this.scan.a0, this.scan.a1);
       else this._method = this.cseqOrUndefined()?.method ?? "";
     }
     return this._method;
@@ -422,6 +422,25 @@ export class SipMessage implements Src {
   /** Every occurrence's value, in order. */
   headers(name: string): string[] {
     return this.indexesOf(name).map((k) => this.valueAt(k));
+  }
+
+  /**
+   * Every occurrence's value with its trailing white space kept, as Kamailio's $hdr gives it
+   * (leading white space and folding are handled as in headers()).
+   */
+  headersAsWritten(name: string): string[] {
+    const idx = this.scan.index;
+    const t = this.text;
+    return this.indexesOf(name).map((k) => {
+      const o = k * STRIDE;
+      if ((idx[o + F_ID]! & FLAG_FOLDED) !== 0) return this.valueAt(k);
+      const end = idx[o + F_VAL_END]!;
+      let i = end;
+      for (let c = t.charCodeAt(i); c === 32 || c === 9; c = t.charCodeAt(++i));
+      const c = t.charCodeAt(i);
+      if (i === end || (c !== 13 && c !== 10)) return this.valueAt(k);
+      return this.decode(idx[o + F_VAL_START]!, i);
+    });
   }
 
   /**

@@ -34,6 +34,7 @@ export default defineModule({
         "longer fits makes the assignment fail with a log.",
       "$pp is the process id, which every worker thread of the server shares.",
       "An index written $(name(inner)[i]) is accepted for $avp, $hdr and $xavp fields.",
+      "$hdr of a folded header (a value continued on the next line) is unfolded; Kamailio gives the line break too.",
     ],
   },
   params: PvParams,

@@ -68,7 +68,7 @@ const parseHdrName = (inner: string | undefined): HdrName | { readonly error: st
 };
 
 const getHdr = (ctx: CallContext, h: HdrName): ScriptValue => {
-  const values = ctx.msg.headers(h.name);
+  const values = ctx.msg.headersAsWritten(h.name);
   if (values.length === 0) return null;
   if (h.index === undefined) return values[0]!;
   if (h.index === "all") return values.join(",");
@@ -160,7 +160,7 @@ export const messagePvs: readonly AnyPvSpec[] = [
   simple("td", "Host part of the To URI.", (ctx) => hostOf(ctx.msg.to())),
   simple("tt", "To tag.", (ctx) => ctx.msg.to().tag),
   simple("tn", "To display name as written (quotes kept, as in Kamailio).", (ctx) => ctx.msg.to().displayRaw),
-  simple("ua", "User-Agent header value.", (ctx) => ctx.msg.header("user-agent")),
+  simple("ua", "User-Agent header value (trailing white space kept, as in Kamailio).", (ctx) => ctx.msg.headersAsWritten("user-agent")[0]),
   simple("mb", "The whole message as received.", (ctx) => ctx.msg.buf.toString("utf8")),
   simple("ml", "Length of the message as received, in bytes.", (ctx) => ctx.msg.buf.length),
   simple("rb", "Message body.", (ctx) => ctx.msg.body.toString("utf8")),
@@ -173,7 +173,9 @@ export const messagePvs: readonly AnyPvSpec[] = [
   pv<HdrName>({
     name: "hdr",
     inner: "required",
-    doc: "Value of the first header of that name ($(hdr(Name)[n]): the n-th, negative from the last; [*]: all, comma-joined).",
+    doc:
+      "Value of the first header of that name, trailing white space kept as in Kamailio ($(hdr(Name)[n]): the n-th, " +
+      "negative from the last; [*]: all, comma-joined).",
     parse: parseHdrName,
     get: (ctx, h) => {
       try {
