@@ -17,7 +17,7 @@
  * header getters). `currentRuri()` shows the R-URI after `setRuri`.
  */
 import { isAscii } from "node:buffer";
-import { methodAt, parseCSeqAt, type CSeq } from "./cseq.ts";
+import { parseCSeqAt, type CSeq } from "./cseq.ts";
 import { checkHeader, checkValue, MessageEdits } from "./edits.ts";
 import {
   HDR_CALL_ID,
@@ -368,7 +368,7 @@ export class SipMessage implements Src {
   /** Request method; for replies, the CSeq method ("" when CSeq is unusable). */
   get method(): string {
     if (this._method === undefined) {
-      if (this.isRequest) this._method = methodAt(this, this.scan.a0, this.scan.a1);
+      if (this.isRequest) this._method = this.text.slice(this.scan.a0, this.scan.a1);
       else this._method = this.cseqOrUndefined()?.method ?? "";
     }
     return this._method;
