@@ -202,8 +202,8 @@ export class SipMessage implements Src {
     if (this.isRequest) {
       // sip:, sips: and tel: are parsed (which rejects control characters and malformed parts);
       // any other scheme only needs a scheme and no control characters (416 is the router's call)
+      // A URI with headers (sip:a@b?X=1) is routed, as Kamailio 5.6 does.
       const check = checkUriAt(this.buf, this.scan.b0, this.scan.b1);
-      if (check === 1) return { reason: "Request-URI carries headers", status: 400 };
       if (check < 0) {
         const scheme = uriSchemeOf(this.ruri);
         if (scheme === undefined || scheme === "sip" || scheme === "sips" || scheme === "tel") return { reason: "malformed Request-URI", status: 400 };
