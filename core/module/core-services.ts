@@ -115,18 +115,24 @@ export class RouteRunner extends Context.Tag("sipmod/RouteRunner")<RouteRunner, 
 
 /** A module's look at a received reply before the core forwards it: true = it is taken care of. */
 export type ReplyHandler = (msg: SipMessage, rcv: ReceiveInfo) => boolean;
+/** A module's look at a received request before request_route: true = it is taken care of (absorbed). */
+export type RequestHandler = (msg: SipMessage, rcv: ReceiveInfo) => boolean;
 /** Called when the top-level request route of a received request has ended. */
 export type RequestDoneHandler = (ctx: CallContext, outcome: RouteOutcome) => void;
 
 /**
  * Hooks of this process's receive path, registered in a module's `childInit` (as Kamailio's
  * modules export a response function and script callbacks):
+ * - `onRequest`: every received request after `event_route[core:pre-routing]` and before
+ *   `request_route`; a handler that returns true ends its processing (tm absorbs the
+ *   retransmissions of a suspended request here);
  * - `onReply`: every received reply, after the core `reply_route` (unless it dropped the reply)
  *   and before the core forwards it statelessly; the first handler that returns true takes it;
  * - `onRequestDone`: after `request_route` has finished for a received request (also when it
  *   finished later, after waiting).
  */
 export interface MessageHooksApi {
+  readonly onRequest: (handler: RequestHandler) => void;
   readonly onReply: (handler: ReplyHandler) => void;
   readonly onRequestDone: (handler: RequestDoneHandler) => void;
 }

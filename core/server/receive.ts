@@ -40,6 +40,7 @@ export interface ReceiverDeps {
  */
 export const makeReceiver = (deps: ReceiverDeps): ((buf: Buffer, rcv: ReceiveInfo) => void) => {
   const { engine, transport, proc, log } = deps;
+  const requestHandlers = deps.hooks?.requestHandlers ?? [];
   const replyHandlers = deps.hooks?.replyHandlers ?? [];
   const requestDone = deps.hooks?.requestDoneHandlers ?? [];
   const program = engine.program;
@@ -101,6 +102,7 @@ export const makeReceiver = (deps: ReceiverDeps): ((buf: Buffer, rcv: ReceiveInf
       else afterReply(msg, rcv, o);
       return;
     }
+    for (let i = 0; i < requestHandlers.length; i++) if (requestHandlers[i]!(msg, rcv)) return;
     if (requestRoute === undefined) return;
     const ctx = engine.newContext(msg, rcv, { proc });
     const o = engine.run(requestRoute, ctx);

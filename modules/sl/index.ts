@@ -1,6 +1,7 @@
 import { Effect } from "effect";
 import { defineModule, fn } from "../../core/module/define-module.ts";
 import { CORE_MAJOR } from "../../core/version.ts";
+import { Tm } from "../tm/api.ts";
 import { sendStatelessReply } from "./send-stateless.ts";
 import { slStats } from "./stats.ts";
 
@@ -22,8 +23,8 @@ const codeReason = [
 ] as const;
 
 /**
- * sl: stateless replies. send_reply() becomes stateful when a transaction exists (tm marks the
- * message context); without tm it is sl_send_reply().
+ * sl: stateless replies. send_reply() becomes stateful when tm is loaded and the request has a
+ * transaction (sl does not require tm: it asks for tm's service only when it is there).
  */
 export default defineModule({
   name: "sl",
@@ -52,7 +53,12 @@ export default defineModule({
         "Send a reply: stateful through tm when the request has a transaction, stateless otherwise. Use it in " +
         "routes that may run with or without a transaction.",
       returns: "Returns 1 (true) when the reply was sent, -1 (false) otherwise.",
-      run: (ctx, [code, reason]) => sendStatelessReply(ctx, code, reason),
+      run: (ctx, [code, reason]) => {
+        const tm = ctx.serviceIfLoaded(Tm);
+        const t = tm?.current(ctx);
+        if (tm !== undefined && t !== undefined) return tm.localReply(t, code, reason) ? 1 : -1;
+        return sendStatelessReply(ctx, code, reason);
+      },
     }),
   ],
   rpc: [

@@ -1,0 +1,244 @@
+import { Effect } from "effect";
+import type { CallContext } from "../../core/module/call-context.ts";
+import { fn } from "../../core/module/define-module.ts";
+import { forwardRequest } from "../../core/script/builtins/forward.ts";
+import { Forwarding } from "../../core/script/builtins/forwarding.ts";
+import { resolveHost, type NextHop } from "../../core/script/builtins/forward-target.ts";
+import { Tm } from "./api.ts";
+import { literalIp, T_SLOT, type TmCore } from "./tm-core.ts";
+
+const core = (ctx: CallContext): TmCore => ctx.service(Tm) as TmCore;
+
+/**
+ * t_relay: relay the request statefully. In a request route the transaction is created when the
+ * request has none (a retransmission gets the last reply again and stops the script; an ACK for a
+ * negative reply is absorbed; any other ACK and a CANCEL with no INVITE transaction are relayed
+ * like Kamailio does: the ACK statelessly, the CANCEL statefully); a CANCEL that matches an INVITE
+ * transaction cancels it. In a failure route it adds a branch (serial forking).
+ */
+const relay = (ctx: CallContext, explicit: NextHop | undefined) => {
+  const tm = core(ctx);
+  const msg = ctx.msg;
+  if (!msg.isRequest) return -1;
+  let t = tm.current(ctx);
+  let created = false;
+  if (ctx.route !== "failure" || t === undefined) {
+    if (ctx.route === "failure") return -1;
+    if (msg.method === "ACK") {
+      const l = tm.lookup(msg);
+      if (l.kind === "ack-absorbed") return 0;
+      // An ACK for a 2xx (end to end) goes on statelessly, as forward() would send it.
+      const fw = ctx.serviceIfLoaded(Forwarding);
+      return fw === undefined ? -1 : Effect.provideService(forwardRequest(ctx, explicit), Forwarding, fw);
+    }
+    if (msg.method === "CANCEL") {
+      const r = tm.cancelInvite(ctx);
+      if (r !== undefined) return r;
+    }
+    if (t === undefined) {
+      const l = tm.lookup(msg);
+      if (l.kind === "retransmission") return 0;
+      t = tm.create(ctx);
+      created = true;
+    }
+  }
+  const tr = t;
+  if (tr.isInvite && ctx.route === "request" && tm.params.auto_inv_100 === 1 && tr.uasStatus === 0) {
+    tm.localReply(tr, 100, tm.params.auto_inv_100_reason);
+  }
+  const failed = (why: string): number => {
+    Effect.runSync(Effect.logWarning(`t_relay: ${why}`));
+    if (created && tr.branches.length === 0 && tr.uasStatus < 200) tm.localReply(tr, 500, "I'm terribly sorry, server error occurred (1/TM)");
+    return -1;
+  };
+  const hop = tm.nextHop(ctx, explicit);
+  if ("error" in hop) return failed(hop.error);
+  const done = (r: number): number => (r < 0 && created && tr.branches.length === 0 && tr.uasStatus < 200 ? failed("the request was not sent") : r);
+  const ip = literalIp(hop.host);
+  if (ip !== undefined) {
+    const r = tm.sendBranch(tr, ctx, hop, ip);
+    return r instanceof Promise ? Effect.promise(() => r.then(done)) : done(r);
+  }
+  return Effect.gen(function* () {
+    const resolved = yield* Effect.either(resolveHost(hop.host));
+    if (resolved._tag === "Left") return failed(resolved.left);
+    const r = tm.sendBranch(tr, ctx, hop, resolved.right);
+    return done(r instanceof Promise ? yield* Effect.promise(() => r) : r);
+  });
+};
+
+/** t_reply / stateful send_reply: reply through the transaction of the request (-1 when it has none). */
+export const statefulReply = (ctx: CallContext, code: number, reason: string): number => {
+  const tm = core(ctx);
+  const t = tm.current(ctx);
+  if (t === undefined) return -1;
+  return tm.localReply(t, code, reason) ? 1 : -1;
+};
+
+const ROUTES_RF = ["request", "failure"] as const;
+const ROUTES_RFB = ["request", "failure", "branch"] as const;
+const ROUTES_RFO = ["request", "failure", "onreply"] as const;
+
+const codeReason = [
+  { name: "code", kind: "int-pv", doc: "Status code, 100 to 699." },
+  { name: "reason", kind: "string-pv", doc: "Reason phrase." },
+] as const;
+
+export const tmFunctions = [
+  fn({
+    name: "t_newtran",
+    params: [],
+    routes: ["request"],
+    doc:
+      "Create the transaction of the request. A retransmission of a request that has one gets the last reply " +
+      "again, and an ACK for a negative reply ends its INVITE transaction; both stop the script.",
+    returns: "1 new transaction (or the one already bound); 0 (the script stops) for a retransmission or an absorbed ACK; -1 on error or for another ACK.",
+    run: (ctx) => core(ctx).newtran(ctx),
+  }),
+  fn({
+    name: "t_check_trans",
+    params: [],
+    routes: ["request", "failure", "branch", "onreply"],
+    doc:
+      "Check whether the request belongs to a transaction. A retransmission gets the last reply again and the " +
+      "script stops; an ACK for a negative reply is absorbed (the script stops); a CANCEL is true when its INVITE " +
+      "transaction exists; an ACK is true when it acknowledges a 2xx this server relayed. In failure, branch and " +
+      "reply routes it is always true.",
+    returns: "1 (true), -1 (false: a new request), or 0 (the script stops).",
+    run: (ctx) => {
+      if (ctx.route !== "request" && ctx.route !== "event") return 1;
+      const tm = core(ctx);
+      const msg = ctx.msg;
+      if (!msg.isRequest) return -1;
+      if (tm.current(ctx) !== undefined && msg.method !== "CANCEL") return 1;
+      if (msg.method === "CANCEL") return tm.findInvite(msg) !== undefined ? 1 : -1;
+      if (msg.method === "ACK") {
+        const l = tm.lookup(msg);
+        if (l.kind === "ack-absorbed") return 0;
+        return tm.findAcked2xx(msg) !== undefined ? 1 : -1;
+      }
+      const l = tm.lookup(msg);
+      if (l.kind === "retransmission") {
+        ctx.set(T_SLOT, l.t);
+        return 0;
+      }
+      return -1;
+    },
+  }),
+  fn({
+    name: "t_relay",
+    params: [],
+    routes: ROUTES_RF,
+    doc:
+      "Relay the request statefully to $du when set, else to the R-URI. Creates the transaction if needed (an INVITE " +
+      "gets the automatic 100 when auto_inv_100 is set); in a failure_route it adds a new branch (serial forking). " +
+      "A CANCEL cancels its INVITE transaction (487 to the INVITE, 200 to the CANCEL, CANCEL on each pending branch).",
+    returns: "1 when the request was sent; 0 (the script stops) for a retransmission or an absorbed ACK; -1 on error (a 500 is sent when the transaction was created here and nothing could be relayed).",
+    run: (ctx) => relay(ctx, undefined),
+  }),
+  fn({
+    name: "t_relay",
+    params: [
+      { name: "host", kind: "string-pv", doc: "Address or name to relay to." },
+      { name: "port", kind: "int-pv", doc: "Port to relay to." },
+    ],
+    routes: ROUTES_RF,
+    doc: "Relay the request statefully over UDP to the given host and port, whatever the R-URI and $du say.",
+    returns: "As t_relay().",
+    run: (ctx, [host, port]) => {
+      if (host === "" || !Number.isInteger(port) || port < 1 || port > 65535) return -1;
+      return relay(ctx, { proto: "udp", host, port });
+    },
+  }),
+  fn({
+    name: "t_reply",
+    params: codeReason,
+    routes: ROUTES_RFO,
+    doc: "Reply statefully to the request of the current transaction (created earlier by t_newtran, t_relay or t_suspend).",
+    returns: "1 when sent; -1 when the request has no transaction, it already has a final reply, or the code is invalid.",
+    run: (ctx, [code, reason]) => statefulReply(ctx, code, reason),
+  }),
+  fn({
+    name: "t_on_failure",
+    params: [{ name: "route", kind: "string", doc: "Name of a failure_route block." }],
+    routes: ROUTES_RFB,
+    doc:
+      "Run failure_route[route] when every branch of the transaction has failed (a negative reply, a timeout, a " +
+      "cancel), before the best reply goes upstream. Armed for one failure: set it again in the failure route to " +
+      "catch the next one.",
+    returns: "1.",
+    run: (ctx, [route]) => arm(ctx, "onFailure", route),
+  }),
+  fn({
+    name: "t_on_reply",
+    params: [{ name: "route", kind: "string", doc: "Name of an onreply_route block." }],
+    routes: ROUTES_RFB,
+    doc: "Run onreply_route[route] for every reply received on the transaction's branches. `drop` there discards a provisional reply.",
+    returns: "1.",
+    run: (ctx, [route]) => arm(ctx, "onReply", route),
+  }),
+  fn({
+    name: "t_on_branch",
+    params: [{ name: "route", kind: "string", doc: "Name of a branch_route block." }],
+    routes: ROUTES_RF,
+    doc: "Run branch_route[route] on each new branch before it is sent; changes there apply to that branch only and `drop` does not send it.",
+    returns: "1.",
+    run: (ctx, [route]) => arm(ctx, "onBranch", route),
+  }),
+  fn({
+    name: "t_set_fr",
+    params: [{ name: "fr_inv", kind: "int-pv", doc: "INVITE final-response timeout after a provisional (ms); 0 keeps the default." }],
+    routes: "any",
+    doc: "Set fr_inv_timer for the current (or the next created) transaction.",
+    returns: "1, or -1 for a negative value.",
+    run: (ctx, [inv]) => setFr(ctx, inv, 0),
+  }),
+  fn({
+    name: "t_set_fr",
+    params: [
+      { name: "fr_inv", kind: "int-pv", doc: "INVITE final-response timeout after a provisional (ms); 0 keeps the default." },
+      { name: "fr", kind: "int-pv", doc: "Final-response timeout (ms) of non-INVITE branches, INVITE branches before a provisional and suspensions; 0 keeps the default." },
+    ],
+    routes: "any",
+    doc: "Set fr_inv_timer and fr_timer for the current (or the next created) transaction.",
+    returns: "1, or -1 for a negative value.",
+    run: (ctx, [inv, nonInv]) => setFr(ctx, inv, nonInv),
+  }),
+  fn({
+    name: "t_is_canceled",
+    params: [],
+    routes: "any",
+    doc: "True when the transaction's INVITE was canceled by a CANCEL.",
+    returns: "1 canceled; -1 not canceled or no transaction.",
+    run: (ctx) => (core(ctx).current(ctx)?.canceled === true ? 1 : -1),
+  }),
+  fn({
+    name: "t_release",
+    params: [],
+    routes: ROUTES_RF,
+    doc: "End the transaction now: it is kept only for the wait time (wt_timer) to absorb retransmissions.",
+    returns: "1, or -1 when the request has no transaction.",
+    run: (ctx) => (core(ctx).release(ctx) ? 1 : -1),
+  }),
+];
+
+type Armable = "onFailure" | "onReply" | "onBranch";
+
+const arm = (ctx: CallContext, which: Armable, route: string): number => {
+  const tm = core(ctx);
+  const t = tm.current(ctx);
+  const value = route === "" ? undefined : route;
+  if (t !== undefined) t[which] = value;
+  else tm.pendingFor(ctx)[which] = value;
+  return 1;
+};
+
+const setFr = (ctx: CallContext, inv: number, nonInv: number): number => {
+  if (inv < 0 || nonInv < 0) return -1;
+  const tm = core(ctx);
+  const t = tm.current(ctx);
+  const target = t ?? tm.pendingFor(ctx);
+  target.frInv = inv > 0 ? inv : undefined;
+  target.frNonInv = nonInv > 0 ? nonInv : undefined;
+  return 1;
+};

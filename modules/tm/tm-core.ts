@@ -1,0 +1,989 @@
+import { isIP } from "node:net";
+import type { CallContext } from "../../core/module/call-context.ts";
+import type { RouteOutcome, RouteRunnerApi, SendTarget, SipSenderApi } from "../../core/module/core-services.ts";
+import { Slot } from "../../core/module/slot.ts";
+import { Forwarding } from "../../core/script/builtins/forwarding.ts";
+import { hopOfUri, viaHost, type NextHop } from "../../core/script/builtins/forward-target.ts";
+import { scriptContextOf } from "../../core/script/context.ts";
+import { isParseFailure, SipMessage } from "../../core/sip/message.ts";
+import { buildReply } from "../../core/sip/reply.ts";
+import { formatVia } from "../../core/sip/via.ts";
+import { unbracket } from "../../core/transport/ip-address.ts";
+import type { Proto, ReceiveInfo } from "../../core/transport/receive-info.ts";
+import { hashIndex, LabelSource, ownerOfLabel, parseTmBranch, tmBranch } from "./identity.ts";
+import type { TmParams } from "./params.ts";
+import { pickBranch } from "./pick-branch.ts";
+import { buildAck, buildCancel, withViaOnTop } from "./requests.ts";
+import { TmStats } from "./stats.ts";
+import { TimerQueue } from "./timer-queue.ts";
+import { localToTag } from "./to-tag.ts";
+import { Transaction, type Branch } from "./transaction.ts";
+
+/** The transaction of the message a route is processing (set by t_newtran, t_relay, t_check_trans, tm's own routes). */
+export const T_SLOT = new Slot<Transaction>("tm.transaction");
+/** The branch a branch_route or onreply_route runs for ($T_branch_idx). */
+export const T_BRANCH_SLOT = new Slot<number>("tm.branch");
+
+/** t_on_* routes and t_set_fr values set before the transaction exists; it takes them when created. */
+export interface PendingSettings {
+  onFailure?: string | undefined;
+  onReply?: string | undefined;
+  onBranch?: string | undefined;
+  frInv?: number | undefined;
+  frNonInv?: number | undefined;
+}
+const PENDING_SLOT = new Slot<PendingSettings>("tm.pending");
+
+export const REASON_TIMEOUT = "Request Timeout";
+export const REASON_CANCELED = "Request canceled";
+export const REASON_TM_ERROR = "I'm terribly sorry, server error occurred (1/TM)";
+export const CANCEL_DONE = "ok -- no more pending branches";
+export const CANCELING = "canceling";
+
+export type TmLog = (level: "Debug" | "Info" | "Warning" | "Error", text: string) => void;
+
+export interface TmDeps {
+  readonly params: TmParams;
+  readonly sender: SipSenderApi;
+  readonly routes: RouteRunnerApi;
+  /** ProcessInfo.id of this process (the owner of the transactions it creates). */
+  readonly procId: number;
+  readonly log: TmLog;
+}
+
+/** A request tm looked up: its transaction, or what became of it. */
+export type Lookup =
+  | { readonly kind: "new" }
+  | { readonly kind: "retransmission"; readonly t: Transaction }
+  | { readonly kind: "ack-absorbed"; readonly t: Transaction };
+
+const RFC3261_COOKIE = "z9hG4bK";
+
+/**
+ * The transactions of one process: creation and matching (RFC 3261 §17.2.3, RFC 2543 fallback),
+ * replies made here and relayed, the client branches with their retransmission and final-response
+ * timers (RFC 3261 §17.1), failure and reply routes, CANCEL, and suspend/continue. Everything runs
+ * on this process's event loop: no locks; timers live in one sorted queue.
+ */
+export class TmCore {
+  readonly timers = new TimerQueue();
+  readonly stats = new TmStats();
+  private readonly byKey = new Map<string, Transaction>();
+  private readonly byLabel = new Map<number, Transaction>();
+  /** INVITE transactions by Call-ID and CSeq number, for end-to-end ACKs of a relayed 2xx. */
+  private readonly byDialog = new Map<string, Transaction>();
+  private readonly labels: LabelSource;
+  private suspendedCount = 0;
+
+  constructor(private readonly deps: TmDeps) {
+    this.labels = new LabelSource(deps.procId);
+  }
+
+  get params(): TmParams {
+    return this.deps.params;
+  }
+
+  /** Every live transaction (RPC tm.list, stats). */
+  transactions(): IterableIterator<Transaction> {
+    return this.byLabel.values();
+  }
+
+  get count(): number {
+    return this.byLabel.size;
+  }
+
+  stop(): void {
+    this.timers.stop();
+    this.byKey.clear();
+    this.byLabel.clear();
+    this.byDialog.clear();
+  }
+
+  // ---------------------------------------------------------------- matching
+
+  /** The server-transaction key of a request; ACK and CANCEL can ask for their INVITE's. */
+  keyOf(msg: SipMessage, method = msg.method === "ACK" ? "INVITE" : msg.method): string {
+    const v = msg.via();
+    if (v.branch !== undefined && v.branch.startsWith(RFC3261_COOKIE)) return `${method}|${v.branch}|${v.host}|${v.port ?? ""}`;
+    return `${method}|2543|${msg.ruri}|${msg.from().tag ?? ""}|${msg.callId()}|${msg.cseq().seq}|${v.raw}`;
+  }
+
+  /** The transaction of (index, label) while it is alive in this process. */
+  byIdent(index: number, label: number): Transaction | undefined {
+    const t = this.byLabel.get(label);
+    return t !== undefined && t.index === index && t.phase !== "gone" ? t : undefined;
+  }
+
+  /** The live transaction a request belongs to (ACK: its INVITE's), if any. */
+  find(msg: SipMessage): Transaction | undefined {
+    const t = this.byKey.get(this.keyOf(msg));
+    return t !== undefined && t.phase !== "gone" ? t : undefined;
+  }
+
+  /** The INVITE transaction a CANCEL cancels. */
+  findInvite(cancel: SipMessage): Transaction | undefined {
+    const t = this.byKey.get(this.keyOf(cancel, "INVITE"));
+    return t !== undefined && t.phase !== "gone" ? t : undefined;
+  }
+
+  /** An INVITE transaction of this Call-ID and CSeq that sent a 2xx upstream (end-to-end ACK). */
+  findAcked2xx(ack: SipMessage): Transaction | undefined {
+    const t = this.byDialog.get(`${ack.callId()}|${ack.cseq().seq}`);
+    return t !== undefined && t.phase !== "gone" && t.uasStatus >= 200 && t.uasStatus < 300 ? t : undefined;
+  }
+
+  // ---------------------------------------------------------------- creation
+
+  /** The transaction bound to the route running for `ctx`. */
+  current(ctx: CallContext): Transaction | undefined {
+    const t = ctx.get(T_SLOT);
+    return t !== undefined && t.phase !== "gone" ? t : undefined;
+  }
+
+  /**
+   * Look the request up as t_newtran/t_relay do: a retransmission gets the last reply again; an ACK
+   * for a negative final reply ends the INVITE transaction. "new" means no transaction matched.
+   */
+  lookup(msg: SipMessage): Lookup {
+    const t = this.find(msg);
+    if (t === undefined) return { kind: "new" };
+    if (msg.method === "ACK") {
+      if (t.uasStatus >= 300) {
+        this.absorbAck(t);
+        return { kind: "ack-absorbed", t };
+      }
+      return { kind: "new" };
+    }
+    this.retransmitReply(t);
+    return { kind: "retransmission", t };
+  }
+
+  /** Create the transaction of the request in `ctx` (which must not have one) and bind it. */
+  create(ctx: CallContext): Transaction {
+    const msg = ctx.msg;
+    const key = this.keyOf(msg);
+    const sc = scriptContextOf(ctx);
+    const t = new Transaction(hashIndex(msg.callId(), String(msg.cseq().seq)), this.labels.next(), msg, ctx.rcv, key, sc?.avps, sc?.xavps);
+    t.flags = ctx.flags;
+    t.duAtCreate = sc?.du;
+    const p = ctx.get(PENDING_SLOT);
+    if (p !== undefined) {
+      t.onFailure = p.onFailure;
+      t.onReply = p.onReply;
+      t.onBranch = p.onBranch;
+      t.frInv = p.frInv;
+      t.frNonInv = p.frNonInv;
+      ctx.delete(PENDING_SLOT);
+    }
+    this.byKey.set(key, t);
+    this.byLabel.set(t.label, t);
+    if (t.isInvite) this.byDialog.set(`${t.callId}|${t.cseqNumber}`, t);
+    const life = t.isInvite ? this.params.max_inv_lifetime : this.params.max_noninv_lifetime;
+    if (life > 0) t.lifetime = this.timers.after(life, () => this.lifetimeExpired(t));
+    ctx.set(T_SLOT, t);
+    this.stats.created(t.isInvite);
+    return t;
+  }
+
+  /** Where t_on_* and t_set_fr keep their values until the request has a transaction. */
+  pendingFor(ctx: CallContext): PendingSettings {
+    let p = ctx.get(PENDING_SLOT);
+    if (p === undefined) {
+      p = {};
+      ctx.set(PENDING_SLOT, p);
+    }
+    return p;
+  }
+
+  /** t_release: the transaction only absorbs retransmissions from now on (wt_timer). */
+  release(ctx: CallContext): boolean {
+    const t = this.current(ctx);
+    if (t === undefined) return false;
+    this.toWait(t);
+    return true;
+  }
+
+  /** t_newtran: 1 new transaction (or the one already bound), 0 retransmission or absorbed ACK, -1 error. */
+  newtran(ctx: CallContext): number {
+    if (!ctx.msg.isRequest) return -1;
+    if (this.current(ctx) !== undefined) return 1;
+    let l: Lookup;
+    try {
+      l = this.lookup(ctx.msg);
+    } catch (e) {
+      this.deps.log("Warning", `t_newtran: cannot read the request: ${errText(e)}`);
+      return -1;
+    }
+    if (l.kind !== "new") {
+      ctx.set(T_SLOT, l.t);
+      return 0;
+    }
+    if (ctx.msg.method === "ACK") return -1;
+    try {
+      this.create(ctx);
+    } catch (e) {
+      this.deps.log("Warning", `t_newtran: cannot create the transaction: ${errText(e)}`);
+      return -1;
+    }
+    return 1;
+  }
+
+  // ---------------------------------------------------------------- replies sent upstream
+
+  /**
+   * Send a reply made here for transaction `t` (t_reply, send_reply, timeouts, the automatic 100).
+   * Returns false when it cannot be sent: a final reply already went out (a second 2xx to an
+   * INVITE excepted), an invalid code, a send error.
+   */
+  localReply(t: Transaction, code: number, reason: string): boolean {
+    if (t.phase === "gone") return false;
+    if (!Number.isInteger(code) || code < 100 || code > 699) return false;
+    if (t.uasStatus >= 200 && !(t.isInvite && t.uasStatus < 300 && code >= 200 && code < 300)) {
+      this.deps.log("Warning", `t_reply: transaction ${t.id} already has the final reply ${t.uasStatus}; ${code} not sent`);
+      return false;
+    }
+    if (code < 200 && t.uasStatus >= 200) return false;
+    if (code > 100) t.toTag ??= localToTag(t.req);
+    let bytes: Buffer;
+    try {
+      bytes = buildReply(t.req, code, reason, code > 100 && t.toTag !== undefined ? { toTag: t.toTag } : undefined);
+    } catch (e) {
+      this.deps.log("Warning", `t_reply: cannot build ${code}: ${errText(e)}`);
+      return false;
+    }
+    if (!this.deps.sender.reply(t.req, t.rcv, bytes)) return false;
+    this.stats.replySent(code, true);
+    this.replied(t, code, reason, bytes, true);
+    return true;
+  }
+
+  /** Relay a reply received on a branch upstream (our Via removed). */
+  private relayUpstream(t: Transaction, reply: SipMessage): boolean {
+    let bytes: Buffer;
+    reply.removeTopVia();
+    try {
+      bytes = reply.serialize();
+    } catch (e) {
+      this.deps.log("Warning", `cannot relay a ${reply.status} reply: ${errText(e)}`);
+      return false;
+    } finally {
+      const ed = reply.edits;
+      if (ed !== undefined) ed.topViaRemoved = false;
+    }
+    if (!this.deps.sender.reply(t.req, t.rcv, bytes)) return false;
+    this.stats.replySent(reply.status, false);
+    if (t.uasStatus < 200 || reply.status >= 200) this.replied(t, reply.status, reply.reason, bytes, false);
+    return true;
+  }
+
+  /** Bookkeeping after a reply went upstream. */
+  private replied(t: Transaction, code: number, reason: string, bytes: Buffer, local: boolean): void {
+    const wasFinal = t.uasStatus >= 200;
+    t.uasStatus = code;
+    t.uasReason = reason;
+    t.uasReply = bytes;
+    if (code < 200 || wasFinal) return;
+    t.uasLocal = local;
+    // A final reply: the branches still pending are canceled (RFC 3261 §16.7 step 10).
+    for (const b of t.branches) if (b.lastReceived < 200) this.cancelBranch(t, b);
+    if (t.isInvite && code >= 300 && t.rcv.proto === "udp") {
+      // Timer G: the negative reply is resent until the ACK comes, for at most 64*T1 (timer H).
+      t.uasRetrInterval = this.params.retr_timer1;
+      t.uasRetr = this.timers.after(t.uasRetrInterval, () => this.resendFinal(t));
+      const h = this.timers.after(64 * this.params.retr_timer1, () => {
+        this.timers.cancel(t.uasRetr);
+        this.toWait(t);
+      });
+      void h;
+      return;
+    }
+    if (t.isInvite && code >= 300) return; // reliable transport: wait for the ACK or the lifetime
+    this.maybeWait(t);
+  }
+
+  private resendFinal(t: Transaction): void {
+    if (t.phase === "gone" || t.acked || t.uasReply === undefined) return;
+    this.deps.sender.reply(t.req, t.rcv, t.uasReply);
+    t.uasRetrInterval = Math.min(t.uasRetrInterval * 2, this.params.retr_timer2);
+    t.uasRetr = this.timers.after(t.uasRetrInterval, () => this.resendFinal(t));
+  }
+
+  /** A retransmitted request: send the last reply again (nothing if none was sent yet). */
+  retransmitReply(t: Transaction): void {
+    this.stats.retransmissions++;
+    if (t.uasReply !== undefined) this.deps.sender.reply(t.req, t.rcv, t.uasReply);
+  }
+
+  /** The ACK of a negative final reply: stop resending it; the transaction ends after the wait time. */
+  absorbAck(t: Transaction): void {
+    if (t.acked) return;
+    t.acked = true;
+    this.timers.cancel(t.uasRetr);
+    t.uasRetr = undefined;
+    this.maybeWait(t);
+  }
+
+  /** Move to the wait state once the final reply went upstream and no branch is pending. */
+  private maybeWait(t: Transaction): void {
+    if (t.phase !== "active" || t.uasStatus < 200 || t.inRoute) return;
+    if (t.hasPendingBranch()) return;
+    if (t.isInvite && t.uasStatus >= 300 && !t.acked && t.rcv.proto === "udp" && t.uasRetr !== undefined) return;
+    this.toWait(t);
+  }
+
+  private toWait(t: Transaction): void {
+    if (t.phase !== "active") return;
+    t.phase = "wait";
+    this.unsuspend(t);
+    this.timers.cancel(t.lifetime);
+    for (const b of t.branches) this.stopBranchTimers(b);
+    t.wait = this.timers.after(this.params.wt_timer, () => this.remove(t));
+  }
+
+  private remove(t: Transaction): void {
+    if (t.phase === "gone") return;
+    t.phase = "gone";
+    this.unsuspend(t);
+    this.timers.cancel(t.wait);
+    this.timers.cancel(t.lifetime);
+    this.timers.cancel(t.uasRetr);
+    for (const b of t.branches) {
+      this.stopBranchTimers(b);
+      this.timers.cancel(b.cancelRetr);
+    }
+    if (this.byKey.get(t.key) === t) this.byKey.delete(t.key);
+    if (this.byLabel.get(t.label) === t) this.byLabel.delete(t.label);
+    const dk = `${t.callId}|${t.cseqNumber}`;
+    if (this.byDialog.get(dk) === t) this.byDialog.delete(dk);
+    this.stats.freed();
+  }
+
+  private unsuspend(t: Transaction): void {
+    if (!t.suspended) return;
+    t.suspended = false;
+    this.suspendedCount--;
+  }
+
+  /** The transaction outlived max_inv_lifetime/max_noninv_lifetime: every pending branch times out now. */
+  private lifetimeExpired(t: Transaction): void {
+    if (t.phase !== "active") return;
+    this.deps.log("Info", `transaction ${t.id} (${t.method} ${t.callId}) reached its maximum lifetime`);
+    let pending = false;
+    for (const b of t.branches) {
+      if (b.lastReceived < 200) {
+        pending = true;
+        this.branchTimeout(t, b);
+      }
+    }
+    if (!pending && t.uasStatus < 200) {
+      this.localReply(t, 408, REASON_TIMEOUT);
+    }
+    if (t.phase === "active" && t.uasStatus >= 200) this.toWait(t);
+  }
+
+  // ---------------------------------------------------------------- branches
+
+  /** Where a request goes: explicit host/port, else $du, else the R-URI. */
+  nextHop(ctx: CallContext, explicit: NextHop | undefined): NextHop | { readonly error: string } {
+    if (explicit !== undefined) return explicit;
+    const du = scriptContextOf(ctx)?.du;
+    return hopOfUri(du !== undefined && du !== "" ? du : ctx.msg.currentRuri());
+  }
+
+  /**
+   * Add a branch for the request in `ctx` (t_relay in a request or failure route) and send it.
+   * `ip`: the resolved address of `hop`. Returns 1 when sent, -1 when it could not be.
+   */
+  sendBranch(t: Transaction, ctx: CallContext, hop: NextHop, ip: string): number | Promise<number> {
+    const fw = ctx.serviceIfLoaded(Forwarding);
+    const af = isIP(ip) === 6 ? 6 : 4;
+    const via = fw?.viaFor(hop.proto, af, t.rcv);
+    if (via === undefined) {
+      this.deps.log("Warning", `t_relay: no listening socket for ${hop.proto} (IPv${af}) to send from`);
+      return -1;
+    }
+    let body: Buffer;
+    try {
+      body = ctx.msg.serialize();
+    } catch (e) {
+      this.deps.log("Warning", `t_relay: cannot build the request: ${errText(e)}`);
+      return -1;
+    }
+    t.snapshot ??= body;
+    t.flags = ctx.flags;
+    const n = t.branches.length;
+    const sc = scriptContextOf(ctx);
+    const uri = ctx.msg.currentRuri();
+    const dst = sc?.du ?? "";
+    const target: SendTarget = { proto: hop.proto, ip, port: hop.port };
+    const send = (bytes: Buffer): number => {
+      const viaBranch = tmBranch(t.index, t.label, n);
+      const viaValue = formatVia({ transport: hop.proto, host: viaHost(via.host), port: via.port, params: [["branch", viaBranch]] });
+      const out = withViaOnTop(bytes, viaValue);
+      const b: Branch = {
+        n,
+        uri,
+        dst,
+        target,
+        viaBranch,
+        bytes: out,
+        blind: false,
+        lastReceived: 0,
+        reply: undefined,
+        fakedReason: undefined,
+        provisional: false,
+        retr: undefined,
+        retrInterval: this.params.retr_timer1,
+        fr: undefined,
+        cancel: "none",
+        cancelBytes: undefined,
+        cancelRetr: undefined,
+        ackBytes: undefined,
+      };
+      if (!this.deps.sender.send(target, out)) {
+        this.deps.log("Warning", `t_relay: cannot send ${t.method} to ${hop.proto}:${ip}:${hop.port}`);
+        return -1;
+      }
+      t.branches.push(b);
+      this.stats.branchesSent++;
+      if (hop.proto === "udp") b.retr = this.timers.after(b.retrInterval, () => this.retransmitBranch(t, b));
+      this.armFr(t, b, this.frOf(t, false));
+      if (t.canceled && t.isInvite) this.cancelBranch(t, b);
+      return 1;
+    };
+    if (t.onBranch === undefined || !this.deps.routes.has(`branch_route[${t.onBranch}]`)) return send(body);
+    // branch_route: runs on a copy of the request for this branch; `drop` there sends nothing.
+    const copy = SipMessage.parse(body);
+    if (isParseFailure(copy)) return send(body);
+    const block = `branch_route[${t.onBranch}]`;
+    let branchMsg: SipMessage = copy;
+    const o = this.deps.routes.run(block, copy, t.rcv, {
+      route: "branch",
+      prepare: (c) => {
+        this.bind(c, t);
+        c.set(T_BRANCH_SLOT, n);
+      },
+      finish: (c) => {
+        t.flags = c.flags;
+        branchMsg = c.msg;
+      },
+    });
+    const after = (r: RouteOutcome): number => {
+      if (r.dropped) {
+        this.deps.log("Debug", `branch ${n} of ${t.id} dropped in ${block}`);
+        return -1;
+      }
+      try {
+        return send(branchMsg.edited ? branchMsg.serialize() : body);
+      } catch (e) {
+        this.deps.log("Warning", `t_relay: cannot build the branch: ${errText(e)}`);
+        return -1;
+      }
+    };
+    return o instanceof Promise ? o.then(after) : after(o);
+  }
+
+  /** Final-response timeout of a branch in ms: t_set_fr values, else the parameters; capped by the lifetime. */
+  private frOf(t: Transaction, afterProvisional: boolean): number {
+    const base = t.isInvite && afterProvisional ? (t.frInv ?? this.params.fr_inv_timer) : (t.frNonInv ?? this.params.fr_timer);
+    const life = t.isInvite ? this.params.max_inv_lifetime : this.params.max_noninv_lifetime;
+    if (life <= 0) return base;
+    return Math.max(0, Math.min(base, life - (performance.now() - t.created)));
+  }
+
+  private armFr(t: Transaction, b: Branch, ms: number): void {
+    this.timers.cancel(b.fr);
+    b.fr = this.timers.after(ms, () => this.branchTimeout(t, b));
+  }
+
+  private stopBranchTimers(b: Branch): void {
+    this.timers.cancel(b.retr);
+    this.timers.cancel(b.fr);
+    b.retr = undefined;
+    b.fr = undefined;
+  }
+
+  /** Timer A/E: resend the request; INVITE doubles up to T2, non-INVITE likewise and stays at T2 after a provisional. */
+  private retransmitBranch(t: Transaction, b: Branch): void {
+    if (t.phase !== "active" || b.lastReceived >= 200 || b.bytes === undefined || b.target === undefined) return;
+    if (t.isInvite && b.provisional) return;
+    this.deps.sender.send(b.target, b.bytes);
+    this.stats.requestRetransmissions++;
+    b.retrInterval = Math.min(b.retrInterval * 2, this.params.retr_timer2);
+    b.retr = this.timers.after(b.retrInterval, () => this.retransmitBranch(t, b));
+  }
+
+  /** Timer B/F (or the blind branch of a suspended transaction): the branch ends with a faked 408. */
+  private branchTimeout(t: Transaction, b: Branch): void {
+    if (t.phase === "gone" || b.lastReceived >= 200) return;
+    if (t.isInvite && b.provisional && b.cancel !== "sent" && !b.blind) this.sendCancel(t, b);
+    this.stopBranchTimers(b);
+    b.lastReceived = 408;
+    b.fakedReason = REASON_TIMEOUT;
+    this.stats.timeouts++;
+    if (b.blind) this.unsuspend(t);
+    this.branchDone(t);
+  }
+
+  /**
+   * Cancel one branch of an INVITE: one that had a provisional gets a CANCEL; one with no reply yet
+   * stops retransmitting and ends with a faked 487 (a CANCEL follows if a provisional comes late);
+   * the blind branch of a suspended transaction ends with a faked 487.
+   */
+  cancelBranch(t: Transaction, b: Branch): boolean {
+    if (b.lastReceived >= 200) return false;
+    if (!t.isInvite && !b.blind) return false;
+    if (b.blind) {
+      this.stopBranchTimers(b);
+      b.lastReceived = 487;
+      b.fakedReason = REASON_CANCELED;
+      this.unsuspend(t);
+      return false;
+    }
+    if (b.provisional) {
+      this.sendCancel(t, b);
+      return true;
+    }
+    b.cancel = "wanted";
+    this.stopBranchTimers(b);
+    b.lastReceived = 487;
+    b.fakedReason = REASON_CANCELED;
+    return false;
+  }
+
+  private sendCancel(t: Transaction, b: Branch, waitForFinal = true): void {
+    if (b.cancel === "sent" || b.bytes === undefined || b.target === undefined) return;
+    const bytes = buildCancel(b.bytes);
+    if (bytes === undefined) return;
+    b.cancel = "sent";
+    b.cancelBytes = bytes;
+    this.timers.cancel(b.retr);
+    b.retr = undefined;
+    this.deps.sender.send(b.target, bytes);
+    this.stats.cancelsSent++;
+    if (b.target.proto === "udp") {
+      let interval = this.params.retr_timer1;
+      const started = performance.now();
+      const resend = (): void => {
+        if (t.phase === "gone" || b.cancelBytes === undefined || b.target === undefined) return;
+        if (performance.now() - started >= this.params.fr_timer) return;
+        this.deps.sender.send(b.target, b.cancelBytes);
+        interval = Math.min(interval * 2, this.params.retr_timer2);
+        b.cancelRetr = this.timers.after(interval, resend);
+      };
+      b.cancelRetr = this.timers.after(interval, resend);
+    }
+    // The INVITE branch now waits for its 487 at most fr_timer.
+    if (waitForFinal && b.lastReceived < 200) this.armFr(t, b, this.params.fr_timer);
+  }
+
+  // ---------------------------------------------------------------- replies received
+
+  /** A reply received by this process: true when it belongs to one of our transactions. */
+  onReply(reply: SipMessage, _rcv: ReceiveInfo): boolean {
+    let id;
+    try {
+      id = parseTmBranch(reply.via().branch);
+    } catch {
+      return false;
+    }
+    if (id === undefined) return false;
+    this.stats.repliesReceived++;
+    const owner = ownerOfLabel(id.label);
+    if (owner !== this.deps.procId) {
+      this.deps.log("Warning", `reply ${reply.status} for transaction ${id.index}:${id.label} of process ${owner} received by process ${this.deps.procId}: dropped`);
+      return true;
+    }
+    const t = this.byIdent(id.index, id.label);
+    if (t === undefined) return false; // late: forwarded statelessly (a 2xx retransmission)
+    let method: string;
+    try {
+      method = reply.cseq().method;
+    } catch {
+      return true;
+    }
+    const b = t.branches[id.branch];
+    if (b === undefined || b.blind) return true;
+    if (method === "CANCEL" && t.method !== "CANCEL") {
+      // The answer to our CANCEL: it ends the CANCEL's retransmissions; the INVITE's 487 follows.
+      this.timers.cancel(b.cancelRetr);
+      b.cancelBytes = undefined;
+      return true;
+    }
+    if (method !== t.method) return true;
+    this.branchReply(t, b, reply);
+    return true;
+  }
+
+  private branchReply(t: Transaction, b: Branch, reply: SipMessage): void {
+    const code = reply.status;
+    if (b.lastReceived >= 200 && b.fakedReason === undefined) {
+      // A retransmitted final reply.
+      if (t.isInvite && code >= 300 && b.ackBytes !== undefined && b.target !== undefined) this.deps.sender.send(b.target, b.ackBytes);
+      else if (t.isInvite && code < 300 && code >= 200) this.relayUpstream(t, reply);
+      return;
+    }
+    if (b.lastReceived >= 200 && b.fakedReason !== undefined) {
+      // The branch was given up (timeout, canceled before any reply): a late reply is answered
+      // as RFC 3261 wants, but changes nothing upstream except a 2xx to an INVITE.
+      if (code < 200) {
+        if (t.isInvite && b.cancel === "wanted") this.sendCancel(t, b, false);
+        return;
+      }
+      if (t.isInvite && code >= 300) {
+        const ack = b.bytes !== undefined ? buildAck(b.bytes, reply) : undefined;
+        if (ack !== undefined && b.target !== undefined) this.deps.sender.send(b.target, ack);
+        return;
+      }
+      if (t.isInvite && code < 300) this.relayUpstream(t, reply);
+      return;
+    }
+    if (code < 200) {
+      if (!b.provisional) {
+        b.provisional = true;
+        if (t.isInvite) {
+          this.timers.cancel(b.retr);
+          b.retr = undefined;
+          this.armFr(t, b, this.frOf(t, true));
+        } else if (b.retr !== undefined) {
+          this.timers.cancel(b.retr);
+          b.retrInterval = this.params.retr_timer2;
+          b.retr = this.timers.after(b.retrInterval, () => this.retransmitBranch(t, b));
+        }
+      }
+      if (b.cancel === "wanted") this.sendCancel(t, b);
+    } else {
+      this.stopBranchTimers(b);
+    }
+    const finish = (dropped: boolean): void => this.afterReplyRoute(t, b, reply, dropped);
+    if (t.onReply !== undefined && this.deps.routes.has(`onreply_route[${t.onReply}]`)) {
+      const o = this.runRoute(t, `onreply_route[${t.onReply}]`, "onreply", reply, t.rcv, b.n);
+      if (o instanceof Promise) void o.then((r) => finish(r.dropped), () => finish(false));
+      else finish(o.dropped);
+      return;
+    }
+    finish(false);
+  }
+
+  private afterReplyRoute(t: Transaction, b: Branch, reply: SipMessage, dropped: boolean): void {
+    if (t.phase === "gone") return;
+    const code = reply.status;
+    if (code < 200) {
+      if (b.lastReceived < code) b.lastReceived = code;
+      // `drop` in an onreply_route discards a provisional reply; 100 is never relayed (hop by hop).
+      if (!dropped && code > 100 && t.uasStatus < 200) this.relayUpstream(t, reply);
+      return;
+    }
+    b.lastReceived = code;
+    b.reply = reply;
+    if (code < 300) {
+      if (t.uasStatus < 200 || (t.isInvite && t.uasStatus < 300)) this.relayUpstream(t, reply);
+      this.maybeWait(t);
+      return;
+    }
+    if (t.isInvite && b.bytes !== undefined && b.target !== undefined) {
+      b.ackBytes = buildAck(b.bytes, reply);
+      if (b.ackBytes !== undefined) this.deps.sender.send(b.target, b.ackBytes);
+    }
+    if (t.isInvite && code >= 600 && t.uasStatus < 200) {
+      for (const o of t.branches) if (o !== b && o.lastReceived < 200) this.cancelBranch(t, o);
+    }
+    this.branchDone(t);
+  }
+
+  /**
+   * A branch has its final answer. When none is pending any more and nothing was sent upstream,
+   * the best reply wins: the failure_route armed with t_on_failure runs first (it may relay again,
+   * which starts new branches, or reply); if it does neither, the winning reply goes upstream.
+   */
+  private branchDone(t: Transaction): void {
+    if (t.phase === "gone") return;
+    if (t.uasStatus >= 200) return this.maybeWait(t);
+    if (t.inRoute || t.hasPendingBranch()) return;
+    const picked = pickBranch(t.branches, t.firstBranch);
+    t.picked = picked;
+    const name = t.onFailure;
+    if (name !== undefined && this.deps.routes.has(`failure_route[${name}]`)) {
+      t.onFailure = undefined;
+      const first = t.branches.length;
+      t.firstBranch = first;
+      const req = this.requestCopy(t);
+      const o = this.runRoute(t, `failure_route[${name}]`, "failure", req, t.rcv);
+      const after = (): void => {
+        t.inRoute = false;
+        if (t.phase === "gone" || t.uasStatus >= 200) return this.maybeWait(t);
+        if (t.hasPendingBranch()) return;
+        if (t.branches.length > first) {
+          // Branches added there already failed: pick among them.
+          return this.branchDone(t);
+        }
+        t.firstBranch = 0;
+        this.sendPicked(t, picked);
+      };
+      t.inRoute = true;
+      if (o instanceof Promise) void o.then(after, after);
+      else after();
+      return;
+    }
+    this.sendPicked(t, picked);
+  }
+
+  private sendPicked(t: Transaction, i: number): void {
+    const b = i >= 0 ? t.branches[i] : undefined;
+    if (b === undefined) {
+      this.localReply(t, 500, REASON_TM_ERROR);
+      return;
+    }
+    if (b.reply !== undefined && b.fakedReason === undefined) {
+      if (!this.relayUpstream(t, b.reply)) this.localReply(t, 500, REASON_TM_ERROR);
+    } else this.localReply(t, b.lastReceived, b.fakedReason ?? REASON_TM_ERROR);
+  }
+
+  // ---------------------------------------------------------------- routes
+
+  /** Give a route context the transaction's state (slot, AVPs, XAVPs, flags). */
+  bind(ctx: CallContext, t: Transaction): void {
+    ctx.set(T_SLOT, t);
+    const sc = scriptContextOf(ctx);
+    if (sc !== undefined) {
+      sc.avps = t.avps;
+      sc.xavps = t.xavps;
+    }
+    ctx.flags = t.flags;
+  }
+
+  /** Run a block for transaction `t` (failure, onreply, a resumed route). */
+  runRoute(
+    t: Transaction,
+    block: string,
+    kind: "failure" | "onreply" | "branch",
+    msg: SipMessage,
+    rcv: ReceiveInfo,
+    branch?: number,
+  ): RouteOutcome | Promise<RouteOutcome> {
+    return this.deps.routes.run(block, msg, rcv, {
+      route: kind,
+      prepare: (c) => {
+        this.bind(c, t);
+        if (branch !== undefined) c.set(T_BRANCH_SLOT, branch);
+      },
+      finish: (c) => {
+        t.flags = c.flags;
+      },
+    });
+  }
+
+  /**
+   * A private copy of the request as the transaction keeps it (Kamailio's shm clone): the request
+   * as relayed or suspended, with the R-URI it had when the transaction was created.
+   */
+  requestCopy(t: Transaction): SipMessage {
+    let bytes: Buffer;
+    try {
+      bytes = t.snapshot ?? t.req.serialize();
+    } catch {
+      bytes = t.req.buf;
+    }
+    const m = SipMessage.parse(bytes);
+    const copy = isParseFailure(m) ? t.req : m;
+    if (copy !== t.req && copy.currentRuri() !== t.ruriAtCreate) {
+      try {
+        copy.setRuri(t.ruriAtCreate);
+      } catch {
+        // keep the relayed R-URI
+      }
+    }
+    return copy;
+  }
+
+  // ---------------------------------------------------------------- CANCEL
+
+  /**
+   * A CANCEL handed to tm (t_relay): the INVITE transaction it cancels is marked canceled and its
+   * branches canceled; the CANCEL gets its own transaction and a 200. Returns 1, 0 for a
+   * retransmitted CANCEL, or undefined when no INVITE transaction matches (the caller relays the
+   * CANCEL like any other request).
+   */
+  cancelInvite(ctx: CallContext): number | undefined {
+    const inv = this.findInvite(ctx.msg);
+    if (inv === undefined) return undefined;
+    const l = this.lookup(ctx.msg);
+    if (l.kind === "retransmission") return 0;
+    const tc = this.current(ctx) ?? this.create(ctx);
+    if (inv.uasStatus >= 200) {
+      this.localReply(tc, 200, CANCEL_DONE);
+      return 1;
+    }
+    inv.canceled = true;
+    let sent = 0;
+    for (const b of inv.branches) if (this.cancelBranch(inv, b)) sent++;
+    this.branchDone(inv);
+    this.localReply(tc, 200, sent > 0 ? CANCELING : CANCEL_DONE);
+    return 1;
+  }
+
+  // ---------------------------------------------------------------- suspend / continue
+
+  /** Absorb a retransmission of a suspended request before the script sees it. */
+  onRequest(msg: SipMessage): boolean {
+    if (this.suspendedCount <= 0 || msg.method === "ACK" || msg.method === "CANCEL") return false;
+    let t: Transaction | undefined;
+    try {
+      t = this.find(msg);
+    } catch {
+      return false;
+    }
+    if (t === undefined || !t.suspended) return false;
+    this.retransmitReply(t);
+    return true;
+  }
+
+  /**
+   * Suspend the transaction of `ctx` (creating it if needed), as Kamailio's t_suspend: the
+   * automatic 100 for an INVITE, a blind branch whose final-response timer (fr_timer) limits the
+   * suspension, flags and the request kept. Returns the identity; 1 when the transaction was
+   * already canceled (nothing suspended); -3 when its final reply went out; -1 on error.
+   */
+  suspend(ctx: CallContext): { readonly index: number; readonly label: number } | 1 | -1 | -3 {
+    let t = this.current(ctx);
+    if (t === undefined) {
+      if (!ctx.msg.isRequest || ctx.msg.method === "ACK") return -1;
+      const r = this.newtran(ctx);
+      t = this.current(ctx);
+      if (r < 0 || t === undefined) return -1;
+    }
+    if (t.canceled) return 1;
+    if (t.uasStatus >= 200) return -3;
+    if (t.isInvite && this.params.auto_inv_100 === 1 && t.uasStatus === 0) this.localReply(t, 100, this.params.auto_inv_100_reason);
+    t.flags = ctx.flags;
+    if (t.snapshot === undefined) {
+      try {
+        t.snapshot = ctx.msg.serialize();
+      } catch {
+        t.snapshot = undefined;
+      }
+    }
+    const b: Branch = {
+      n: t.branches.length,
+      uri: ctx.msg.currentRuri(),
+      dst: "",
+      target: undefined,
+      viaBranch: "",
+      bytes: undefined,
+      blind: true,
+      lastReceived: 0,
+      reply: undefined,
+      fakedReason: undefined,
+      provisional: false,
+      retr: undefined,
+      retrInterval: 0,
+      fr: undefined,
+      cancel: "none",
+      cancelBytes: undefined,
+      cancelRetr: undefined,
+      ackBytes: undefined,
+    };
+    t.branches.push(b);
+    this.armFr(t, b, this.frOf(t, false));
+    if (!t.suspended) {
+      t.suspended = true;
+      this.suspendedCount++;
+    }
+    this.stats.suspended++;
+    return { index: t.index, label: t.label };
+  }
+
+  /**
+   * Resume a suspended transaction (Kamailio's t_continue): `run` executes what continues it (a
+   * route, the rest of a block) on a copy of the request, as a failure route with the
+   * transaction's AVPs and flags. Afterwards a transaction with no final reply and no pending
+   * branch gets `500 I'm terribly sorry, server error occurred (1/TM)`.
+   * Returns 0 when it ran; 1 when the transaction was canceled or its suspension already ended
+   * (timed out); -1 when no active transaction has this identity; -2 when it is not suspended.
+   */
+  resume(
+    index: number,
+    label: number,
+    run: (t: Transaction, req: SipMessage) => RouteOutcome | Promise<RouteOutcome>,
+  ): 0 | 1 | -1 | -2 | Promise<0 | 1 | -1 | -2> {
+    const t = this.byIdent(index, label);
+    if (t === undefined || t.phase !== "active") {
+      this.deps.log("Warning", `t_continue: active transaction ${index}:${label} not found`);
+      return -1;
+    }
+    const b = t.blindBranch;
+    if (!t.suspended) {
+      if (t.canceled || (b !== undefined && b.lastReceived !== 0)) return 1;
+      return -2;
+    }
+    if (t.canceled) {
+      this.unsuspend(t);
+      return 1;
+    }
+    if (b === undefined || b.lastReceived !== 0) {
+      this.unsuspend(t);
+      return 1;
+    }
+    this.stopBranchTimers(b);
+    b.lastReceived = 500;
+    b.fakedReason = REASON_TM_ERROR;
+    this.unsuspend(t);
+    t.firstBranch = t.branches.length;
+    t.inRoute = true;
+    this.stats.resumed++;
+    const after = (): 0 => {
+      t.inRoute = false;
+      if (t.phase !== "active") return 0;
+      if (t.uasStatus < 200 && !t.hasPendingBranch()) {
+        if (!t.suspended) this.localReply(t, 500, REASON_TM_ERROR);
+      } else if (t.uasStatus >= 200) this.maybeWait(t);
+      return 0;
+    };
+    let o: RouteOutcome | Promise<RouteOutcome>;
+    try {
+      o = run(t, this.requestCopy(t));
+    } catch (e) {
+      this.deps.log("Error", `t_continue: ${errText(e)}`);
+      return after();
+    }
+    return o instanceof Promise ? o.then(after, after) : after();
+  }
+
+  /**
+   * End a suspension without resuming (Kamailio's t_cancel_suspend): the blind branch stops and
+   * counts as answered. 1 done, -1 no such suspended transaction.
+   */
+  cancelSuspend(index: number, label: number): number {
+    const t = this.byIdent(index, label);
+    const b = t?.blindBranch;
+    if (t === undefined || b === undefined || !t.suspended) return -1;
+    this.stopBranchTimers(b);
+    b.lastReceived = 500;
+    b.fakedReason = REASON_TM_ERROR;
+    this.unsuspend(t);
+    return 1;
+  }
+
+  /** After request_route: flags go to the transaction; a transaction left with no reply, branch or suspension gets a 500. */
+  requestDone(ctx: CallContext): void {
+    const t = ctx.get(T_SLOT);
+    if (t === undefined || t.phase !== "active" || t.req !== ctx.msg) return;
+    t.flags = ctx.flags;
+    if (t.uasStatus >= 200 || t.suspended || t.inRoute || t.hasPendingBranch() || t.branches.length > 0) return;
+    this.deps.log(
+      "Warning",
+      `transaction ${t.id} (${t.method} ${t.callId}) was created but request_route neither replied, relayed nor suspended it: answering 500`,
+    );
+    this.localReply(t, 500, REASON_TM_ERROR);
+  }
+}
+
+const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** Resolve an IP literal at once; a name needs the resolver (the caller waits). */
+export const literalIp = (host: string): string | undefined => {
+  const h = unbracket(host);
+  return isIP(h) !== 0 ? h : undefined;
+};
+
+export type { Proto };
