@@ -195,13 +195,9 @@ describe("textops: substitutions and body changes", () => {
         "if (!subst_uri('/O/0/g')) t_log(\"case matters\");\n" +
         "if (subst_uri('/^.*$/\\u;x=1/')) t_log(\"$ru\");",
     );
-    assert.deepEqual(r.logs, [
-      "sip:pre-alice@example.com:5070;orig=sip:alice@example.com:5070;transport=udp",
-      "no match",
-      "sip:pv-alice@example.com:5070;orig=sip:alice@example.com:5070;transport=udp",
-      "case matters",
-      "sip:pv-alice@example.com:5070;orig=sip:alice@example.com:5070;transport=udp;x=1",
-    ]);
+    // The new R-URIs have an '@' in a parameter value, so they do not parse and $ru is <null>, as
+    // in Kamailio 5.6; the serialized request shows the text.
+    assert.deepEqual(r.logs, ["<null>", "no match", "<null>", "case matters", "<null>"]);
     assert.match(r.msg.serialize().toString("latin1"), /^INVITE sip:pv-alice@example.com:5070;orig=sip:alice@example.com:5070;transport=udp;x=1 SIP\/2.0\r\n/);
   });
 

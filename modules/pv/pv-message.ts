@@ -80,8 +80,14 @@ export const messagePvs: readonly AnyPvSpec[] = [
   pv<undefined>({
     name: "ru",
     inner: "none",
-    doc: "Request-URI (after changes). Writable: assigning replaces the R-URI.",
-    get: (ctx) => (ctx.msg.isRequest ? ctx.msg.currentRuri() : null),
+    doc: "Request-URI (after changes); null when it does not parse. Writable: assigning replaces the R-URI.",
+    // As in Kamailio, an R-URI that does not parse (set by the script, or of a scheme other than
+    // sip, sips, tel and urn) is null.
+    get: (ctx) => {
+      if (!ctx.msg.isRequest) return null;
+      const cur = ctx.msg.currentRuri();
+      return ruriOf(ctx) !== undefined || /^urn:/i.test(cur) ? cur : null;
+    },
     set: (ctx, _n, v) => {
       requireRequest(ctx, "$ru");
       const s = toStr(v);

@@ -294,7 +294,7 @@ export interface KsrModulePv {
 export interface KsrModuleSl {
   /**
    * Send a stateless reply with the given code and reason phrase to the request being processed.
-   * Returns 1 (true) when the reply was sent, -1 (false) otherwise (ACK, a code outside 100..699, a send error).
+   * Returns 1 (true) when the reply was sent, -1 (false) otherwise (ACK, a send error).
    * Route kinds: request.
    */
   sl_send_reply(code: number, reason: string): number;
