@@ -14,6 +14,7 @@ loadmodule "tmx.so"
 loadmodule "sl.so"
 loadmodule "pv.so"
 loadmodule "textops.so"
+loadmodule "xlog.so"
 modparam("tm", "fr_timer", 800)
 modparam("tm", "fr_inv_timer", 1200)
 modparam("tm", "wt_timer", 300)
@@ -23,6 +24,7 @@ request_route {
   if (!t_check_trans()) { if (is_method("CANCEL")) exit; }
   if ($rU == "fail") t_on_failure("F");
   if ($rU == "reply") t_on_failure("R");
+  if ($rU == "flow") t_on_branch_failure("BF");
   $du = "sip:127.0.0.1:${uas}";
   ${extra}
   t_relay();
@@ -35,6 +37,10 @@ failure_route[F] {
     t_relay();
     exit;
   }
+}
+event_route[tm:branch-failure:BF] {
+  xlog("L_INFO", "branch $T_branch_idx failed with $T_reply_code\n");
+  if ($T_reply_code == 430) t_reuse_branch();
 }
 failure_route[R] {
   t_reply(599, "from failure $T_reply_code");
@@ -163,6 +169,23 @@ describe("tm: stateful relay", () => {
       assert.match(ack, /To: <sip:service@127.0.0.1>;tag=u1/);
       const second = requestsIn(uas.received, "INVITE")[1]!;
       assert.match(second, /^INVITE sip:second@127.0.0.1 SIP\/2.0/);
+      assert.match(second, /branch=z9hG4bKsmt[0-9a-f]+\.[0-9a-f]+\.1\r\n/);
+      uas.send(port, replyTo(second, 200, "OK", "u2"));
+      await uac.waitFor(2);
+      assert.deepEqual(codes(uac.received), [100, 200]);
+    }),
+  );
+
+  test(
+    "event_route[tm:branch-failure]: t_reuse_branch sends a new branch to the same place after a 430",
+    T,
+    relayCase(cfg, async (uac, uas, port) => {
+      uac.send(port, invite(uac.port, "flow"));
+      const [first] = await uas.waitFor(1);
+      uas.send(port, replyTo(first!, 430, "Flow Failed", "u1"));
+      await uas.waitFor(3);
+      const second = requestsIn(uas.received, "INVITE")[1]!;
+      assert.match(second, /^INVITE sip:flow@127.0.0.1 SIP\/2.0/);
       assert.match(second, /branch=z9hG4bKsmt[0-9a-f]+\.[0-9a-f]+\.1\r\n/);
       uas.send(port, replyTo(second, 200, "OK", "u2"));
       await uac.waitFor(2);

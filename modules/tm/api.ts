@@ -4,8 +4,8 @@ import type { TmCore } from "./tm-core.ts";
 
 /**
  * The tm API other modules use (tmx, sl's send_reply, async): an Effect service holding this
- * process's transactions. Create, look up by identity, reply, relay, suspend, continue,
- * cancel a suspension. A module that needs it requires `tmRef` (modules/tm/index.ts); one that
+ * process's transactions. Create (newtran/create), look up (current, lookup, byIdent), reply
+ * (localReply), relay, suspend, continue (resume, runRoute), cancel a suspension (cancelSuspend). A module that needs it requires `tmRef` (modules/tm/index.ts); one that
  * only uses it when tm is loaded asks `ctx.serviceIfLoaded(Tm)`.
  */
 export type TmApi = Pick<
@@ -17,6 +17,8 @@ export type TmApi = Pick<
   | "create"
   | "byIdent"
   | "localReply"
+  | "relay"
+  | "reuseBranch"
   | "suspend"
   | "resume"
   | "cancelSuspend"

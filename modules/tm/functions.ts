@@ -1,71 +1,9 @@
-import { Effect } from "effect";
 import type { CallContext } from "../../core/module/call-context.ts";
 import { fn } from "../../core/module/define-module.ts";
-import { forwardRequest } from "../../core/script/builtins/forward.ts";
-import { Forwarding } from "../../core/script/builtins/forwarding.ts";
-import { resolveHost, type NextHop } from "../../core/script/builtins/forward-target.ts";
 import { Tm } from "./api.ts";
-import { literalIp, T_SLOT, type TmCore } from "./tm-core.ts";
+import { T_SLOT, type TmCore } from "./tm-core.ts";
 
 const core = (ctx: CallContext): TmCore => ctx.service(Tm) as TmCore;
-
-/**
- * t_relay: relay the request statefully. In a request route the transaction is created when the
- * request has none (a retransmission gets the last reply again and stops the script; an ACK for a
- * negative reply is absorbed; any other ACK and a CANCEL with no INVITE transaction are relayed
- * like Kamailio does: the ACK statelessly, the CANCEL statefully); a CANCEL that matches an INVITE
- * transaction cancels it. In a failure route it adds a branch (serial forking).
- */
-const relay = (ctx: CallContext, explicit: NextHop | undefined) => {
-  const tm = core(ctx);
-  const msg = ctx.msg;
-  if (!msg.isRequest) return -1;
-  let t = tm.current(ctx);
-  let created = false;
-  if (ctx.route !== "failure" || t === undefined) {
-    if (ctx.route === "failure") return -1;
-    if (msg.method === "ACK") {
-      const l = tm.lookup(msg);
-      if (l.kind === "ack-absorbed") return 0;
-      // An ACK for a 2xx (end to end) goes on statelessly, as forward() would send it.
-      const fw = ctx.serviceIfLoaded(Forwarding);
-      return fw === undefined ? -1 : Effect.provideService(forwardRequest(ctx, explicit), Forwarding, fw);
-    }
-    if (msg.method === "CANCEL") {
-      const r = tm.cancelInvite(ctx);
-      if (r !== undefined) return r;
-    }
-    if (t === undefined) {
-      const l = tm.lookup(msg);
-      if (l.kind === "retransmission") return 0;
-      t = tm.create(ctx);
-      created = true;
-    }
-  }
-  const tr = t;
-  if (tr.isInvite && ctx.route === "request" && tm.params.auto_inv_100 === 1 && tr.uasStatus === 0) {
-    tm.localReply(tr, 100, tm.params.auto_inv_100_reason);
-  }
-  const failed = (why: string): number => {
-    Effect.runSync(Effect.logWarning(`t_relay: ${why}`));
-    if (created && tr.branches.length === 0 && tr.uasStatus < 200) tm.localReply(tr, 500, "I'm terribly sorry, server error occurred (1/TM)");
-    return -1;
-  };
-  const hop = tm.nextHop(ctx, explicit);
-  if ("error" in hop) return failed(hop.error);
-  const done = (r: number): number => (r < 0 && created && tr.branches.length === 0 && tr.uasStatus < 200 ? failed("the request was not sent") : r);
-  const ip = literalIp(hop.host);
-  if (ip !== undefined) {
-    const r = tm.sendBranch(tr, ctx, hop, ip);
-    return r instanceof Promise ? Effect.promise(() => r.then(done)) : done(r);
-  }
-  return Effect.gen(function* () {
-    const resolved = yield* Effect.either(resolveHost(hop.host));
-    if (resolved._tag === "Left") return failed(resolved.left);
-    const r = tm.sendBranch(tr, ctx, hop, resolved.right);
-    return done(r instanceof Promise ? yield* Effect.promise(() => r) : r);
-  });
-};
 
 /** t_reply / stateful send_reply: reply through the transaction of the request (-1 when it has none). */
 export const statefulReply = (ctx: CallContext, code: number, reason: string): number => {
@@ -76,6 +14,7 @@ export const statefulReply = (ctx: CallContext, code: number, reason: string): n
 };
 
 const ROUTES_RF = ["request", "failure"] as const;
+const ROUTES_RELAY = ["request", "failure", "branch_failure"] as const;
 const ROUTES_RFB = ["request", "failure", "branch"] as const;
 const ROUTES_RFO = ["request", "failure", "onreply"] as const;
 
@@ -128,13 +67,13 @@ export const tmFunctions = [
   fn({
     name: "t_relay",
     params: [],
-    routes: ROUTES_RF,
+    routes: ROUTES_RELAY,
     doc:
       "Relay the request statefully to $du when set, else to the R-URI. Creates the transaction if needed (an INVITE " +
       "gets the automatic 100 when auto_inv_100 is set); in a failure_route it adds a new branch (serial forking). " +
       "A CANCEL cancels its INVITE transaction (487 to the INVITE, 200 to the CANCEL, CANCEL on each pending branch).",
     returns: "1 when the request was sent; 0 (the script stops) for a retransmission or an absorbed ACK; -1 on error (a 500 is sent when the transaction was created here and nothing could be relayed).",
-    run: (ctx) => relay(ctx, undefined),
+    run: (ctx) => core(ctx).relay(ctx, undefined),
   }),
   fn({
     name: "t_relay",
@@ -142,12 +81,12 @@ export const tmFunctions = [
       { name: "host", kind: "string-pv", doc: "Address or name to relay to." },
       { name: "port", kind: "int-pv", doc: "Port to relay to." },
     ],
-    routes: ROUTES_RF,
+    routes: ROUTES_RELAY,
     doc: "Relay the request statefully over UDP to the given host and port, whatever the R-URI and $du say.",
     returns: "As t_relay().",
     run: (ctx, [host, port]) => {
       if (host === "" || !Number.isInteger(port) || port < 1 || port > 65535) return -1;
-      return relay(ctx, { proto: "udp", host, port });
+      return core(ctx).relay(ctx, { proto: "udp", host, port });
     },
   }),
   fn({
@@ -186,6 +125,16 @@ export const tmFunctions = [
     run: (ctx, [route]) => arm(ctx, "onBranch", route),
   }),
   fn({
+    name: "t_on_branch_failure",
+    params: [{ name: "route", kind: "string", doc: "NAME of an event_route[tm:branch-failure:NAME] block." }],
+    routes: ROUTES_RF,
+    doc:
+      "Run event_route[tm:branch-failure:route] each time a branch fails (a negative reply or a timeout), before the " +
+      "transaction decides on its final reply; the route may start new branches (t_relay, t_reuse_branch).",
+    returns: "1.",
+    run: (ctx, [route]) => arm(ctx, "onBranchFailure", route),
+  }),
+  fn({
     name: "t_set_fr",
     params: [{ name: "fr_inv", kind: "int-pv", doc: "INVITE final-response timeout after a provisional (ms); 0 keeps the default." }],
     routes: "any",
@@ -222,7 +171,7 @@ export const tmFunctions = [
   }),
 ];
 
-type Armable = "onFailure" | "onReply" | "onBranch";
+type Armable = "onFailure" | "onReply" | "onBranch" | "onBranchFailure";
 
 const arm = (ctx: CallContext, which: Armable, route: string): number => {
   const tm = core(ctx);

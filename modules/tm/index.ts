@@ -83,6 +83,7 @@ export default defineModule({
     { keyword: "onreply_route", kind: "onreply", named: true },
     { keyword: "branch_route", kind: "branch", named: true },
   ],
+  events: ["tm:branch-failure"],
   functions: tmFunctions,
   rpc: tmRpc,
   services: tmServices,

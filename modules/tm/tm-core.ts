@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
 import type { CallContext } from "../../core/module/call-context.ts";
-import type { RouteOutcome, RouteRunnerApi, SendTarget, SipSenderApi } from "../../core/module/core-services.ts";
+import type { RouteOutcome, RouteRunnerApi, SendTarget, SipSender, SipSenderApi } from "../../core/module/core-services.ts";
+import type { FunctionResult } from "../../core/module/define-module.ts";
 import { Slot } from "../../core/module/slot.ts";
 import { Forwarding } from "../../core/script/builtins/forwarding.ts";
 import { hopOfUri, viaHost, type NextHop } from "../../core/script/builtins/forward-target.ts";
@@ -14,6 +15,7 @@ import { hashIndex, LabelSource, ownerOfLabel, parseTmBranch, tmBranch } from ".
 import type { TmParams } from "./params.ts";
 import { pickBranch } from "./pick-branch.ts";
 import { buildAck, buildCancel, withViaOnTop } from "./requests.ts";
+import { relayRequest } from "./relay.ts";
 import { TmStats } from "./stats.ts";
 import { TimerQueue } from "./timer-queue.ts";
 import { localToTag } from "./to-tag.ts";
@@ -23,12 +25,15 @@ import { Transaction, type Branch } from "./transaction.ts";
 export const T_SLOT = new Slot<Transaction>("tm.transaction");
 /** The branch a branch_route or onreply_route runs for ($T_branch_idx). */
 export const T_BRANCH_SLOT = new Slot<number>("tm.branch");
+/** The failed branch an event_route[tm:branch-failure:NAME] runs for (t_reuse_branch). */
+export const FAILED_BRANCH_SLOT = new Slot<Branch>("tm.failed-branch");
 
 /** t_on_* routes and t_set_fr values set before the transaction exists; it takes them when created. */
 export interface PendingSettings {
   onFailure?: string | undefined;
   onReply?: string | undefined;
   onBranch?: string | undefined;
+  onBranchFailure?: string | undefined;
   frInv?: number | undefined;
   frNonInv?: number | undefined;
 }
@@ -171,6 +176,7 @@ export class TmCore {
       t.onFailure = p.onFailure;
       t.onReply = p.onReply;
       t.onBranch = p.onBranch;
+      t.onBranchFailure = p.onBranchFailure;
       t.frInv = p.frInv;
       t.frNonInv = p.frNonInv;
       ctx.delete(PENDING_SLOT);
@@ -193,6 +199,11 @@ export class TmCore {
       ctx.set(PENDING_SLOT, p);
     }
     return p;
+  }
+
+  /** t_relay (see relay.ts): relay the request of `ctx` statefully to `explicit`, $du or the R-URI. */
+  relay(ctx: CallContext, explicit?: NextHop): FunctionResult<SipSender> {
+    return relayRequest(this, ctx, explicit);
   }
 
   /** t_release: the transaction only absorbs retransmissions from now on (wt_timer). */
@@ -521,8 +532,11 @@ export class TmCore {
     b.lastReceived = 408;
     b.fakedReason = REASON_TIMEOUT;
     this.stats.timeouts++;
-    if (b.blind) this.unsuspend(t);
-    this.branchDone(t);
+    if (b.blind) {
+      this.unsuspend(t);
+      return this.branchDone(t);
+    }
+    this.branchFailed(t, b);
   }
 
   /**
@@ -688,7 +702,63 @@ export class TmCore {
     if (t.isInvite && code >= 600 && t.uasStatus < 200) {
       for (const o of t.branches) if (o !== b && o.lastReceived < 200) this.cancelBranch(t, o);
     }
-    this.branchDone(t);
+    this.branchFailed(t, b);
+  }
+
+  /**
+   * A branch failed (a negative reply or a timeout): event_route[tm:branch-failure:NAME] armed with
+   * t_on_branch_failure runs for it (on a copy of the request, $T_reply_code the branch's code); it
+   * may start new branches (t_relay, t_reuse_branch). Then the transaction goes on as for any
+   * finished branch.
+   */
+  private branchFailed(t: Transaction, b: Branch): void {
+    const name = t.onBranchFailure;
+    const block = `event_route[tm:branch-failure:${name ?? ""}]`;
+    if (name === undefined || t.uasStatus >= 200 || t.phase !== "active" || !this.deps.routes.has(block)) return this.branchDone(t);
+    const picked = t.picked;
+    t.picked = b.n;
+    t.inRoute = true;
+    const after = (): void => {
+      t.inRoute = false;
+      if (t.picked === b.n) t.picked = picked;
+      this.branchDone(t);
+    };
+    let o: RouteOutcome | Promise<RouteOutcome>;
+    try {
+      o = this.deps.routes.run(block, this.requestCopy(t), t.rcv, {
+        route: "branch_failure",
+        prepare: (c) => {
+          this.bind(c, t);
+          c.set(T_BRANCH_SLOT, b.n);
+          c.set(FAILED_BRANCH_SLOT, b);
+        },
+        finish: (c) => {
+          t.flags = c.flags;
+        },
+      });
+    } catch (e) {
+      this.deps.log("Error", `${block}: ${errText(e)}`);
+      return after();
+    }
+    if (o instanceof Promise) void o.then(after, after);
+    else after();
+  }
+
+  /**
+   * t_reuse_branch: in event_route[tm:branch-failure:NAME], send a new branch to the failed branch's
+   * R-URI and destination ($du). -1 anywhere else.
+   */
+  reuseBranch(ctx: CallContext): FunctionResult<SipSender> {
+    const b = ctx.get(FAILED_BRANCH_SLOT);
+    if (ctx.route !== "branch_failure" || b === undefined || !ctx.msg.isRequest) return -1;
+    try {
+      if (ctx.msg.currentRuri() !== b.uri) ctx.msg.setRuri(b.uri);
+    } catch {
+      return -1;
+    }
+    const sc = scriptContextOf(ctx);
+    if (sc !== undefined) sc.du = b.dst === "" ? undefined : b.dst;
+    return this.relay(ctx, undefined);
   }
 
   /**
@@ -756,7 +826,7 @@ export class TmCore {
   runRoute(
     t: Transaction,
     block: string,
-    kind: "failure" | "onreply" | "branch",
+    kind: "failure" | "onreply" | "branch" | "branch_failure",
     msg: SipMessage,
     rcv: ReceiveInfo,
     branch?: number,

@@ -77,6 +77,7 @@ export class Transaction {
   onFailure: string | undefined;
   onReply: string | undefined;
   onBranch: string | undefined;
+  onBranchFailure: string | undefined;
   /** t_set_fr values for this transaction (ms); undefined = the module parameter. */
   frInv: number | undefined;
   frNonInv: number | undefined;

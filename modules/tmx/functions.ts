@@ -50,6 +50,16 @@ export const tmxFunctions = [
     },
   }),
   fn({
+    name: "t_reuse_branch",
+    params: [],
+    routes: ["branch_failure"],
+    doc:
+      "In event_route[tm:branch-failure:NAME]: send a new branch of the transaction to the failed branch's R-URI and " +
+      "destination ($du), e.g. to retry another flow after a 430.",
+    returns: "1 when the new branch was sent; -1 in any other route or when it could not be sent.",
+    run: (ctx) => tmOf(ctx).reuseBranch(ctx),
+  }),
+  fn({
     name: "t_precheck_trans",
     params: [],
     routes: ["request"],

@@ -13,10 +13,10 @@ export default defineModule({
   doc: {
     overview:
       "Extensions to the tm module for config files: t_suspend() and t_continue() (park a transaction and resume it " +
-      "later, from another request: the park-and-wake pattern), t_precheck_trans(), and the transaction " +
+      "later, from another request: the park-and-wake pattern), t_precheck_trans(), t_reuse_branch(), and the transaction " +
       "pseudo-variables $T(...), $T_reply_code, $T_reply_reason and $T_branch_idx.",
     differences: [
-      "t_reuse_branch() and event_route[tm:branch-failure:NAME] are not provided; $T_req(pv) and $T_rpl(pv) are not provided.",
+      "$T_req(pv) and $T_rpl(pv) are not provided.",
       "t_continue() on a transaction whose suspension already ended (it timed out, or was resumed) returns 1 as in " +
         "Kamailio, without running the route.",
     ],
