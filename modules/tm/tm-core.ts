@@ -297,18 +297,20 @@ export class TmCore {
     t.uasLocal = local;
     // A final reply: the branches still pending are canceled (RFC 3261 §16.7 step 10).
     for (const b of t.branches) if (b.lastReceived < 200) this.cancelBranch(t, b);
-    if (t.isInvite && code >= 300 && t.rcv.proto === "udp") {
-      // Timer G: the negative reply is resent until the ACK comes, for at most 64*T1 (timer H).
-      t.uasRetrInterval = this.params.retr_timer1;
-      t.uasRetr = this.timers.after(t.uasRetrInterval, () => this.resendFinal(t));
-      const h = this.timers.after(64 * this.params.retr_timer1, () => {
+    if (t.isInvite && code >= 300) {
+      // Timer G (UDP only): the negative reply is resent until the ACK comes; timer H (64*T1)
+      // ends the wait for the ACK on any transport.
+      if (t.rcv.proto === "udp") {
+        t.uasRetrInterval = this.params.retr_timer1;
+        t.uasRetr = this.timers.after(t.uasRetrInterval, () => this.resendFinal(t));
+      }
+      this.timers.after(64 * this.params.retr_timer1, () => {
         this.timers.cancel(t.uasRetr);
-        this.toWait(t);
+        t.uasRetr = undefined;
+        if (t.phase === "active" && !t.acked) this.toWait(t);
       });
-      void h;
       return;
     }
-    if (t.isInvite && code >= 300) return; // reliable transport: wait for the ACK or the lifetime
     this.maybeWait(t);
   }
 
@@ -338,7 +340,7 @@ export class TmCore {
   private maybeWait(t: Transaction): void {
     if (t.phase !== "active" || t.uasStatus < 200 || t.inRoute) return;
     if (t.hasPendingBranch()) return;
-    if (t.isInvite && t.uasStatus >= 300 && !t.acked && t.rcv.proto === "udp" && t.uasRetr !== undefined) return;
+    if (t.isInvite && t.uasStatus >= 300 && !t.acked) return; // waits for the ACK (timer H)
     this.toWait(t);
   }
 

@@ -1,0 +1,62 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createSocket } from "node:dgram";
+import { withCfg } from "./support/cfg-server.ts";
+
+const haveSipp = spawnSync("sipp", ["-v"], { encoding: "utf8" }).error === undefined;
+
+/** A UDP port free right now on 127.0.0.1 (SIPp's UAS needs one we can write into the cfg). */
+const freePort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const s = createSocket("udp4");
+    s.bind(0, "127.0.0.1", () => {
+      const p = s.address().port;
+      s.close(() => resolve(p));
+    });
+  });
+
+const run = (args: readonly string[]): { proc: ChildProcess; done: Promise<{ code: number | null; out: string }> } => {
+  const proc = spawn("sipp", [...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  proc.stdout!.on("data", (d) => (out += String(d)));
+  proc.stderr!.on("data", (d) => (out += String(d)));
+  return { proc, done: new Promise((resolve) => proc.on("close", (code) => resolve({ code, out }))) };
+};
+
+const cfg = (uas: number) => `
+loadmodule "tm.so"
+loadmodule "sl.so"
+loadmodule "pv.so"
+loadmodule "textops.so"
+request_route {
+  if (!t_check_trans()) { if (is_method("CANCEL")) exit; }
+  $du = "sip:127.0.0.1:${uas}";
+  t_relay();
+}
+`;
+
+// Real SIPp on both sides: uac -> sipmod (t_relay) -> uas, full calls (INVITE/180/200/ACK/BYE/200).
+test(
+  "SIPp: 60 calls relayed statefully between a SIPp UAC and a SIPp UAS, none failed",
+  { timeout: 120_000, skip: haveSipp ? false : "sipp is not installed" },
+  async () => {
+    const uasPort = await freePort();
+    const uas = run(["-sn", "uas", "-i", "127.0.0.1", "-p", String(uasPort), "-m", "60", "-timeout", "60s", "-nostdin", "-trace_stat", "-stf", "/dev/null"]);
+    try {
+      await withCfg(cfg(uasPort), async (_s, _logs, port) => {
+        const uac = run([
+          `127.0.0.1:${port}`, "-sn", "uac", "-i", "127.0.0.1", "-p", "0", "-m", "60", "-r", "30", "-d", "100",
+          "-timeout", "60s", "-recv_timeout", "10000", "-nostdin", "-trace_stat", "-stf", "/dev/null",
+        ]);
+        const r = await uac.done;
+        assert.equal(r.code, 0, r.out.slice(-2500));
+        assert.match(r.out, /Successful call\s+\|\s+\d+\s+\|\s+60\s/);
+      });
+      const u = await uas.done;
+      assert.equal(u.code, 0, u.out.slice(-2500));
+    } finally {
+      uas.proc.kill("SIGKILL");
+    }
+  },
+);
