@@ -72,8 +72,8 @@ describe("htable: $sht and friends in the script", () => {
           't_log("[$var(a)] [$var(b)] [$var(d)] [$sht(c=>calls)] [$shtinc(n=>none)]");\n' +
           '$sht(n=>s) = "abc"; t_log("[$shtinc(n=>s)] [$sht(n=>s)]");\n' +
           '$sht(n=>user::1) = "alice"; $sht(n=>user::2) = "bob"; $sht(n=>other) = 5;\n' +
-          't_log("[$shtcn(n=>^user::)] [$shtcn(n=>~~r::[0-9]$)] [$shtcn(n=>%~user)] [$shtcn(n=>~%::2)] [$shtcn(n=>==other)] [$shtcn(n=>**)]");\n' +
-          't_log("[$shtcv(n=>^(alice|bob)$)] [$shtcv(n=>==abc)] [$shtcv(n=>**)]");\n' +
+          't_log("[$shtcn(n=>^user::)] [$shtcn(n=>~~r::[0-9]$$)] [$shtcn(n=>%~user)] [$shtcn(n=>~%::2)] [$shtcn(n=>==other)] [$shtcn(n=>**)]");\n' +
+          't_log("[$shtcv(n=>^(alice|bob)$$)] [$shtcv(n=>==abc)] [$shtcv(n=>**)]");\n' +
           '$sht(x=>k) = 1; t_log("[$shtex(x=>k)] [$shtex(x=>none)] [$shtex(n=>s)]");\n' +
           '$shtex(x=>k) = 5; t_log("[$shtex(x=>k)]"); $shtex(x=>k) = 0; t_log("[$shtex(x=>k)]");',
       );
@@ -99,10 +99,10 @@ describe("htable: $sht and friends in the script", () => {
           'sht_rm("f", "a2"); t_log("rm [$sht(f=>a2)] $shtcn(f=>**)");\n' +
           'if (sht_match_name("f", "eq", "a1")) t_log("has a1");\n' +
           'if (!sht_has_name("f", "sw", "zz")) t_log("no zz");\n' +
-          'if (sht_match_str_value("f", "re", "^o.e$")) t_log("value one");\n' +
+          'if (sht_match_str_value("f", "re", "^o.e$$")) t_log("value one");\n' +
           'if (!sht_has_str_value("f", "eq", "1")) t_log("ints are not string values");\n' +
           '$var(op) = "ne"; if (sht_match_name("f", "$var(op)", "a1")) t_log("dynamic op");\n' +
-          'sht_rm_value_re("f=>^one$"); t_log("value_re $shtcn(f=>**) [$sht(f=>n)]");\n' +
+          'sht_rm_value_re("f=>^one$$"); t_log("value_re $shtcn(f=>**) [$sht(f=>n)]");\n' +
           '$sht(f=>x1) = 1; $sht(f=>x2) = 2; sht_rm_name_re("f=>^x"); t_log("name_re $shtcn(f=>**)");\n' +
           '$sht(f=>p1) = 1; $sht(f=>q1) = 1; sht_rm_name("f", "sw", "p"); sht_rm_value("f", "re", "."); t_log("rm_name $shtcn(f=>**)"); sht_rm("f", "q1");\n' +
           'sht_setxs("e", "s", "str", 30); sht_setxi("e", "i", 12, 0); sht_setxs("f", "s", "str", 30);\n' +

@@ -19,14 +19,14 @@ describe("htable in the running server", () => {
         return statusOf((await c.waitFor(n + 1))[n]!);
       };
       try {
-        assert.deepEqual(await ask({ port: c.port }), { code: 200, reason: "OPTIONS number 1 of 1 method(s)" });
-        assert.deepEqual(await ask({ port: c.port }), { code: 200, reason: "OPTIONS number 2 of 1 method(s)" });
-        assert.deepEqual(await ask({ port: c.port, method: "INFO" }), { code: 200, reason: "INFO number 1 of 2 method(s)" });
+        assert.deepEqual(await ask({ port: c.port }), { code: 200, reason: "method OPTIONS number 1 of 1 method(s)" });
+        assert.deepEqual(await ask({ port: c.port }), { code: 200, reason: "method OPTIONS number 2 of 1 method(s)" });
+        assert.deepEqual(await ask({ port: c.port, method: "INFO" }), { code: 200, reason: "method INFO number 1 of 2 method(s)" });
         assert.deepEqual(await ask({ port: c.port, ruri: "sip:ban@127.0.0.1" }), { code: 200, reason: "banned" });
         assert.deepEqual(await ask({ port: c.port }), { code: 403, reason: "banned for 1 s" });
         // the ban expires after 1 s; the sweep (every second) then removes the item
         await new Promise((r) => setTimeout(r, 2500));
-        assert.deepEqual(await ask({ port: c.port }), { code: 200, reason: "OPTIONS number 3 of 2 method(s)" });
+        assert.deepEqual(await ask({ port: c.port }), { code: 200, reason: "method OPTIONS number 3 of 2 method(s)" });
         assert.equal(tableNamed("ipban")!.stats().items, 0);
         assert.equal(tableNamed("calls")!.get("OPTIONS"), 3);
         // both workers of group "hw" attached the tables in childInit (a failure stops start-up)

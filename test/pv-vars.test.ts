@@ -20,13 +20,13 @@ describe("pv: script variables", () => {
     assert.deepEqual(seen.logs, ["n=0", "n=1", "n=2", "n=0"]);
   });
 
-  test("$avp: a stack per name, newest on top; $null removes the top, [*] all; := replaces", async () => {
+  test("$avp: a stack per name, newest on top; $null removes the top, [*] all; [*] = $null then = replaces", async () => {
     const r = await runRoute(
       '$avp(a) = 1; $avp(a) = "two"; t_log("[$avp(a)] [$(avp(a)[1])] [$(avp(a)[*])] [$(avp(a)[-1])]");\n' +
         '$avp(a) = $null; t_log("[$avp(a)] [$(avp(a)[*])]");\n' +
         '$avp(a) = 3; $avp(a) = 4; $(avp(a)[1]) = 30; t_log("[$(avp(a)[*])]");\n' +
         '$(avp(a)[*]) = $null; t_log("[$avp(a)]");\n' +
-        '$avp(b) = 1; $avp(b) = 2; $avp(b) := 9; t_log("[$(avp(b)[*])]");\n' +
+        '$avp(b) = 1; $avp(b) = 2; $(avp(b)[*]) = $null; $avp(b) = 9; t_log("[$(avp(b)[*])]");\n' +
         '$avp(s:c) = "x"; t_log("[$avp(c)]");\n' +
         'if (defined $avp(zz)) t_log("defined"); else t_log("undefined");',
     );

@@ -32,7 +32,7 @@ const params = (text: string): Map<string, ParamGlobal["value"]> =>
 describe("operator precedence (Kamailio's table)", () => {
   test("|| below && below comparison below arithmetic", () => {
     assert.equal(grouped("$a == 1 || $b > 2 && !$c"), "(($a == 1) || (($b > 2) && (!$c)))");
-    assert.equal(grouped("1 + 2 * 3 - 4 / 2 % 3"), "((1 + (2 * 3)) - ((4 / 2) % 3))");
+    assert.equal(grouped("1 + 2 * 3 - 4 / 2 mod 3"), "((1 + (2 * 3)) - ((4 / 2) % 3))");
     assert.equal(grouped("$a + 1 == $b - 1"), "(($a + 1) == ($b - 1))");
     assert.equal(grouped("$a < 1 == $b >= 2"), "(($a < 1) == ($b >= 2))");
   });
@@ -61,7 +61,7 @@ describe("operator precedence (Kamailio's table)", () => {
   });
   test("regex match and strlen/strempty", () => {
     assert.equal(grouped('$rU =~ "^[0-9]+$" && strlen($rU) > 3 || strempty($fU)'), '((($rU =~ "^[0-9]+$") && (strlen($rU) > 3)) || strempty($fU))');
-    assert.equal(grouped('$ua !~ "scanner"'), '($ua !~ "scanner")');
+    assert.equal(grouped('!($ua =~ "scanner")'), '(!($ua =~ "scanner"))');
   });
 });
 
@@ -209,12 +209,26 @@ describe("statements", () => {
       ["RELAY|ident", "QUOTED|str", "1|int", "?|pv", "?|binary"],
     );
   });
-  test("assignment forms: =, :=, +=, to any pseudo-variable", () => {
-    const s = body('$var(a) = 1;\n$avp(b) := $null;\n$xavp(r=>f) = "v";\n$sht(t=>$si) = $var(a) + 1;\n$var(s) += "x";\n$(avp(c)[0]) = 2;');
+  test("assignment to any pseudo-variable", () => {
+    const s = body('$var(a) = 1;\n$avp(b) = $null;\n$xavp(r=>f) = "v";\n$sht(t=>$si) = $var(a) + 1;\n$(avp(c)[0]) = 2;');
     assert.deepEqual(
       s.map((x) => (x.kind === "assign" ? `${x.target.text} ${x.op} ${formatExpr(x.value)}` : x.kind)),
-      ["$var(a) = 1", "$avp(b) := $null", '$xavp(r=>f) = "v"', "$sht(t=>$si) = ($var(a) + 1)", '$var(s) += "x"', "$(avp(c)[0]) = 2"],
+      ["$var(a) = 1", "$avp(b) = $null", '$xavp(r=>f) = "v"', "$sht(t=>$si) = ($var(a) + 1)", "$(avp(c)[0]) = 2"],
     );
+  });
+  test("what Kamailio 5.6 refuses: :=, +=, !~, %, a bare block (errors with line, column and a hint)", () => {
+    const r = parseCfgSource('request_route {\n$avp(b) := 1;\n$var(s) += "x";\nif ($ua !~ "x") exit;\n$var(m) = 7 % 3;\n{ exit; }\n}\n', FILE, {});
+    assert.deepEqual(
+      r.errors.map((e) => e.format().split("\n")[0]),
+      [
+        "inline.cfg:2:9: error SM_CFG_SYNTAX: ':=' is not an assignment of Kamailio 5.6",
+        "inline.cfg:3:9: error SM_CFG_SYNTAX: '+=' is not an assignment of Kamailio 5.6",
+        "inline.cfg:4:9: error SM_CFG_SYNTAX: Kamailio 5.6 has no '!~' operator",
+        "inline.cfg:5:13: error SM_CFG_SYNTAX: '%' is not an operator of Kamailio 5.6",
+        "inline.cfg:6:1: error SM_CFG_SYNTAX: a { } block on its own is not a statement (Kamailio 5.6 refuses it)",
+      ],
+    );
+    assert.ok(r.errors.every((e) => e.format().includes("fix: ")));
   });
   test("function calls: string, int, negative, PV, bare identifier and unquoted address arguments; bare name", () => {
     const s = body('xlog("L_INFO", "hi $rU\\n");\nsetflag(5);\nt_set_fr(-1, 0x10);\nsl_send_reply($var(code), "x");\nxlog(L_ALERT, "a");\nforce_send_socket(udp:10.0.0.1:5060);\nt_relay;');
@@ -236,10 +250,10 @@ describe("statements", () => {
     assert.ok(s.kind === "if");
     if (s.kind === "if") assert.equal(formatExpr(s.cond), '((!t_check_trans()) && is_method("INVITE|BYE"))');
   });
-  test("extra ';' are empty statements; nested blocks", () => {
-    const s = body(";;{ { exit; } ; }");
+  test("extra ';' are empty statements; blocks nest under if", () => {
+    const s = body(";;if (1) { if (2) { exit; } ; }");
     assert.equal(s.length, 1);
-    assert.ok(s[0]!.kind === "block" && s[0]!.body[0]!.kind === "block");
+    assert.ok(s[0]!.kind === "if" && s[0]!.then.kind === "block" && s[0]!.then.body[0]!.kind === "if");
   });
   test("positions of statements and expressions (1-based line and column)", () => {
     const s = body('\tif ($var(a) == 1) {\n\t\txlog("x");\n\t}');

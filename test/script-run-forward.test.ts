@@ -99,9 +99,10 @@ describe("core forward() and forwardReply()", () => {
     const s = await setup();
     try {
       const cfg =
-        `request_route {\n  forward("127.0.0.1", ${s.peerPort});\n  t_log("rc=$rc");\n` +
-        `  $du = "sip:127.0.0.1:${s.peerPort};transport=tcp"; forward(); t_log("tcp rc=$rc");\n` +
-        `  $du = $null; $ru = "tel:+1234"; forward(); t_log("tel rc=$rc");\n}\n`;
+        // forward() is a core function: its code is read as a value ($rc keeps what it was, as in Kamailio).
+        `request_route {\n  $var(r) = forward("127.0.0.1", ${s.peerPort});\n  t_log("rc=$var(r)");\n` +
+        `  $du = "sip:127.0.0.1:${s.peerPort};transport=tcp"; $var(r) = forward(); t_log("tcp rc=$var(r)");\n` +
+        `  $du = $null; $ru = "tel:+1234"; $var(r) = forward(); t_log("tel rc=$var(r)");\n}\n`;
       const { seen } = await import("./script-helpers.ts");
       seen.reset();
       const engine = makeEngine(await bindText(cfg), s.runtime);

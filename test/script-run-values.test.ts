@@ -45,7 +45,7 @@ const TABLE: readonly (readonly [expr: string, expected: string | number])[] = [
   ['($var(s) + "2") == "12"', 1],
   ['$var(up) =~ "abc"', 1],
   ['$var(up) =~ "^A.C$"', 1],
-  ['$var(up) !~ "^x"', 1],
+  ['!($var(up) =~ "^x")', 1],
   ['"abc" eq "abc"', 1],
   ["$var(s) ieq $var(i)", 1],
   ["strlen($var(abc))", 3],

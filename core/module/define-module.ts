@@ -56,6 +56,11 @@ export interface ArgSpec<K extends ArgKind = ArgKind> {
    * is that variable alone (the rest is ignored), and `ifNull` when the variable has no value.
    */
   readonly leadingPv?: { readonly ifNull: string };
+  /**
+   * `string-pv` only: a `$` that starts no pseudo-variable is kept as written instead of being a
+   * load error (Kamailio's subst expressions, whose regular expression may end with `$`).
+   */
+  readonly keepLoneDollar?: boolean;
 }
 
 type ArgValue<K extends ArgKind> = K extends "string" | "string-pv" ? string : number;

@@ -110,7 +110,7 @@ const bindArg = (env: BindEnv, scope: BindScope, fname: string, i: number, spec:
         }
       }
       if (e.kind === "str") {
-        const f = compileFormat(env, e.value, e.pos);
+        const f = compileFormat(env, e.value, e.pos, { keepLoneDollar: spec.keepLoneDollar === true });
         if (f === undefined) return undefined;
         if (f.kind === "static") return staticArg(f.text);
         const run = f.run;

@@ -1,5 +1,5 @@
 import type { Pos } from "./ast.ts";
-import type { BindEnv } from "./bind-env.ts";
+import { bindError, type BindEnv } from "./bind-env.ts";
 import { bindPvParts, type BoundPv } from "./bind-pv.ts";
 import type { ScriptContext } from "./context.ts";
 import { scanPv } from "./parse-pv.ts";
@@ -7,8 +7,9 @@ import { toText } from "./values.ts";
 
 /**
  * A string with pseudo-variables (`"from $fu to $ru"`), compiled once into the literal pieces and
- * the bound variables. An undefined value prints as `<null>` (as Kamailio's xlog does); a `$` that
- * does not start a pseudo-variable (`"$ 5"`, a trailing `$`) is kept as written.
+ * the bound variables. An undefined value prints as `<null>` (as Kamailio's xlog does); `$$` is a
+ * literal `$`; a `$` that starts no pseudo-variable (`"$ 5"`, a trailing `$`) is a load error, as
+ * Kamailio 5.6 refuses to start with it (unless `keepLoneDollar`: then both are kept as written).
  */
 export type Format =
   | { readonly kind: "static"; readonly text: string }
@@ -21,7 +22,8 @@ export const hasPv = (text: string): boolean => {
 };
 
 /** Compile a format; undefined when one of its pseudo-variables does not bind (errors reported). */
-export const compileFormat = (env: BindEnv, text: string, pos: Pos): Format | undefined => {
+export const compileFormat = (env: BindEnv, text: string, pos: Pos, opts?: { readonly keepLoneDollar?: boolean }): Format | undefined => {
+  const keep = opts?.keepLoneDollar === true;
   const lits: string[] = [];
   const pvs: BoundPv[] = [];
   let lit = "";
@@ -34,9 +36,22 @@ export const compileFormat = (env: BindEnv, text: string, pos: Pos): Format | un
       break;
     }
     lit += text.slice(i, d);
-    const scan = scanPv(text, d);
-    if (!scan.ok) {
+    if (!keep && text.charCodeAt(d + 1) === 36) {
       lit += "$";
+      i = d + 2;
+      continue;
+    }
+    const scan = scanPv(text, d);
+    if (!scan.ok && keep) {
+      lit += "$";
+      i = d + 1;
+      continue;
+    }
+    if (!scan.ok) {
+      bindError(env, "SM_CFG_PV", `"${text}": the $ at offset ${d} starts no pseudo-variable (${scan.message})`, pos, {
+        hint: "Write $$ for a literal $ (Kamailio 5.6 refuses to start with a lone $ in a text that may hold pseudo-variables).",
+      });
+      ok = false;
       i = d + 1;
       continue;
     }

@@ -19,7 +19,6 @@ const OP_PREC: ReadonlyMap<string, readonly [BinaryOp, number]> = new Map<string
   ["==", ["==", 8]],
   ["!=", ["!=", 8]],
   ["=~", ["=~", 8]],
-  ["!~", ["!~", 8]],
   ["<", ["<", 9]],
   [">", [">", 9]],
   ["<=", ["<=", 9]],
@@ -28,7 +27,6 @@ const OP_PREC: ReadonlyMap<string, readonly [BinaryOp, number]> = new Map<string
   ["-", ["-", 10]],
   ["*", ["*", 11]],
   ["/", ["/", 11]],
-  ["%", ["%", 11]],
 ]);
 
 const WORD_PREC: ReadonlyMap<string, readonly [BinaryOp, number]> = new Map<string, readonly [BinaryOp, number]>([
@@ -97,10 +95,19 @@ export const intNode = (c: TokenCursor, t: Token): IntLit => {
 
 export const parseExpr = (c: TokenCursor): Expr => parseBinary(c, 1);
 
+/** Operators other languages have and Kamailio 5.6 refuses at start-up: a load error with the way to write it. */
+const refuseOperator = (c: TokenCursor): void => {
+  const t = c.peek();
+  if (t.kind !== "op") return;
+  if (t.text === "!~") c.fail("Kamailio 5.6 has no '!~' operator", t.pos, 'Write !(a =~ "re") to test that a value does not match.');
+  if (t.text === "%") c.fail("'%' is not an operator of Kamailio 5.6", t.pos, "Write mod for the remainder: 7 mod 3.");
+};
+
 const parseBinary = (c: TokenCursor, minPrec: number): Expr => {
   let left = parseUnary(c);
   for (;;) {
     const op = binaryOpAt(c);
+    if (op === undefined) refuseOperator(c);
     if (op === undefined || op[1] < minPrec) {
       if (c.atOp("=")) {
         c.fail("'=' is not a comparison", c.peek().pos, "Use == to compare; assignments are statements of their own ($var(x) = 1;).");

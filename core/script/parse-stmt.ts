@@ -95,6 +95,7 @@ const parseBody = (c: TokenCursor, what: string): Stmt => {
     return { kind: "block", body: [], pos: t.pos };
   }
   if (c.atOp("}") || c.atEof()) return c.fail(`missing the statement of ${what}`, c.peek().pos, "Give a statement or a { } block.");
+  if (c.atOp("{")) return blockStmt(c, "the block");
   return parseStmt(c) ?? { kind: "block", body: [], pos: c.peek().pos };
 };
 
@@ -108,7 +109,12 @@ const parseCondition = (c: TokenCursor, what: string): Expr => {
 export const parseStmt = (c: TokenCursor): Stmt | undefined => {
   const t = c.peek();
   if (t.kind === "op") {
-    if (t.text === "{") return blockStmt(c, "the block");
+    // Kamailio 5.6 has no bare blocks: braces only follow if, else, while, switch and route heads.
+    if (t.text === "{") {
+      // reported, then parsed as a block so that the errors after it stay where they are
+      c.report("a { } block on its own is not a statement (Kamailio 5.6 refuses it)", t.pos, "Remove the braces, or put the statements under an if (...) { }.");
+      return blockStmt(c, "the block");
+    }
     if (t.text === ";") {
       c.advance();
       return undefined;
@@ -202,7 +208,15 @@ export const parseStmt = (c: TokenCursor): Stmt | undefined => {
 const parseAssign = (c: TokenCursor): Stmt => {
   const target = c.advance();
   const op = c.peek();
-  if (op.kind !== "op" || (op.text !== "=" && op.text !== ":=" && op.text !== "+=")) {
+  if (op.kind === "op" && op.text === "+=")
+    return c.fail("'+=' is not an assignment of Kamailio 5.6", op.pos, `Write ${target.text} = ${target.text} + value;`);
+  if (op.kind === "op" && op.text === ":=")
+    return c.fail(
+      "':=' is not an assignment of Kamailio 5.6",
+      op.pos,
+      `Write ${target.text} = value; (for an avp, $(avp(name)[*]) = $null; first removes the values it has).`,
+    );
+  if (op.kind !== "op" || op.text !== "=") {
     return c.fail(`expected '=' after ${target.text}, found ${describe(op)}`, op.kind === "eof" ? target.pos : op.pos, "A pseudo-variable alone is not a statement: write $var(x) = value;");
   }
   c.advance();

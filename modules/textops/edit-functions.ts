@@ -59,7 +59,12 @@ const setRuri = (ctx: CallContext, fname: string, uri: string) => {
   }
 };
 
-const substParam = { name: "subst", kind: "string-pv", doc: "/re/repl/flags: the replacement may contain pseudo-variables." } as const;
+const substParam = {
+  name: "subst",
+  kind: "string-pv",
+  keepLoneDollar: true,
+  doc: "/re/repl/flags: the replacement may contain pseudo-variables; a $ that starts none (an anchor) stays as written.",
+} as const;
 const txtParam = { name: "txt", kind: "string", doc: "Text put in place of the match." } as const;
 const BODY_RE: ReOptions = { ...KAMAILIO_RE, bytes: true };
 
