@@ -57,6 +57,12 @@ export const makeReceiver = (deps: ReceiverDeps): ((buf: Buffer, rcv: ReceiveInf
     let answered = false;
     if (f.status !== 0 && req !== undefined && req.isRequest && req.method !== "ACK") {
       try {
+        // received/rport on the top Via (RFC 3581), as on every other reply to a request
+        try {
+          fixTopVia(req, rcv);
+        } catch {
+          // a malformed top Via: the reply goes without them
+        }
         const reason = PARSE_FAILURE_REASON[f.status] ?? "Bad Request";
         answered = transport.reply(req, rcv, buildReply(req, f.status, reason));
       } catch {
