@@ -55,7 +55,11 @@ export interface ArgSpec<K extends ArgKind = ArgKind> {
    * `string-pv` only, Kamailio 5.6's rule for sl's reason: a value that starts with a pseudo-variable
    * is that variable alone (the rest is ignored), and `ifNull` when the variable has no value.
    */
-  readonly leadingPv?: { readonly ifNull: string };
+  readonly leadingPv?: {
+    readonly ifNull: string;
+    /** A value that does not start with a pseudo-variable is plain text (Kamailio's "string or one variable", tm's t_reply). */
+    readonly otherwiseLiteral?: boolean;
+  };
   /**
    * `string-pv` only: a `$` that starts no pseudo-variable is kept as written instead of being a
    * load error (Kamailio's subst expressions, whose regular expression may end with `$`).

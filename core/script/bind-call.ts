@@ -109,6 +109,7 @@ const bindArg = (env: BindEnv, scope: BindScope, fname: string, i: number, spec:
           return { kind: "dynamic", sync: true, ev, fixup: { kind: "dynamic", text: e.raw } };
         }
       }
+      if (e.kind === "str" && spec.leadingPv?.otherwiseLiteral === true) return staticArg(e.value);
       if (e.kind === "str") {
         const f = compileFormat(env, e.value, e.pos, { keepLoneDollar: spec.keepLoneDollar === true });
         if (f === undefined) return undefined;

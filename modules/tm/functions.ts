@@ -20,7 +20,15 @@ const ROUTES_RFO = ["request", "failure", "onreply"] as const;
 
 const codeReason = [
   { name: "code", kind: "int-pv", doc: "Status code, 100 to 699." },
-  { name: "reason", kind: "string-pv", doc: "Reason phrase." },
+  {
+    name: "reason",
+    kind: "string-pv",
+    leadingPv: { ifNull: "", otherwiseLiteral: true },
+    doc:
+      "Reason phrase: a plain string, or one pseudo-variable whose value is the reason (as in Kamailio 5.6, text " +
+      "after the variable is ignored and `$` inside a plain string is kept as written). Build a longer reason in " +
+      "$var first.",
+  },
 ] as const;
 
 export const tmFunctions = [

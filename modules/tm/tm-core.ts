@@ -41,6 +41,8 @@ const PENDING_SLOT = new Slot<PendingSettings>("tm.pending");
 
 export const REASON_TIMEOUT = "Request Timeout";
 export const REASON_CANCELED = "Request canceled";
+/** The faked 487 of a relayed branch canceled before it had any reply (RFC 3261's reason). */
+export const REASON_TERMINATED = "Request Terminated";
 export const REASON_TM_ERROR = "I'm terribly sorry, server error occurred (1/TM)";
 export const CANCEL_DONE = "ok -- no more pending branches";
 export const CANCELING = "canceling";
@@ -304,7 +306,8 @@ export class TmCore {
         t.uasRetrInterval = this.params.retr_timer1;
         t.uasRetr = this.timers.after(t.uasRetrInterval, () => this.resendFinal(t));
       }
-      this.timers.after(64 * this.params.retr_timer1, () => {
+      t.ackWait = this.timers.after(64 * this.params.retr_timer1, () => {
+        t.ackWait = undefined;
         this.timers.cancel(t.uasRetr);
         t.uasRetr = undefined;
         if (t.phase === "active" && !t.acked) this.toWait(t);
@@ -332,7 +335,9 @@ export class TmCore {
     if (t.acked) return;
     t.acked = true;
     this.timers.cancel(t.uasRetr);
+    this.timers.cancel(t.ackWait);
     t.uasRetr = undefined;
+    t.ackWait = undefined;
     this.maybeWait(t);
   }
 
@@ -349,6 +354,8 @@ export class TmCore {
     t.phase = "wait";
     this.unsuspend(t);
     this.timers.cancel(t.lifetime);
+    this.timers.cancel(t.uasRetr);
+    this.timers.cancel(t.ackWait);
     for (const b of t.branches) this.stopBranchTimers(b);
     t.wait = this.timers.after(this.params.wt_timer, () => this.remove(t));
   }
@@ -360,6 +367,7 @@ export class TmCore {
     this.timers.cancel(t.wait);
     this.timers.cancel(t.lifetime);
     this.timers.cancel(t.uasRetr);
+    this.timers.cancel(t.ackWait);
     for (const b of t.branches) {
       this.stopBranchTimers(b);
       this.timers.cancel(b.cancelRetr);
@@ -560,11 +568,13 @@ export class TmCore {
       this.sendCancel(t, b);
       return true;
     }
+    // No reply yet: the branch ends now with a faked 487 (a CANCEL follows if a provisional comes
+    // late); it counts as canceled, so the CANCEL gets "canceling" as in Kamailio.
     b.cancel = "wanted";
     this.stopBranchTimers(b);
     b.lastReceived = 487;
-    b.fakedReason = REASON_CANCELED;
-    return false;
+    b.fakedReason = REASON_TERMINATED;
+    return true;
   }
 
   private sendCancel(t: Transaction, b: Branch, waitForFinal = true): void {

@@ -64,6 +64,8 @@ export class Transaction {
   uasLocal = false;
   uasRetr: TimerEntry | undefined;
   uasRetrInterval = 0;
+  /** Timer H: how long a negative final reply to an INVITE waits for its ACK. */
+  ackWait: TimerEntry | undefined;
   acked = false;
   /** To tag of the replies made here. */
   toTag: string | undefined;

@@ -91,7 +91,9 @@ const branchIndex = (ctx: CallContext): ScriptValue => {
   if (b !== undefined) return b;
   const t = transaction(ctx, false);
   if (t === undefined) return null;
-  if (ctx.route === "failure" || ctx.route === "branch_failure") return t.picked >= 0 ? t.picked : null;
+  // In a failure route Kamailio gives the number of branches so far: the index the next one gets.
+  if (ctx.route === "failure") return t.branches.length;
+  if (ctx.route === "branch_failure") return t.picked >= 0 ? t.picked : null;
   return 0;
 };
 
@@ -127,7 +129,9 @@ export const tmxPvs: readonly AnyPvSpec[] = [
   pv<undefined>({
     name: "T_branch_idx",
     inner: "none",
-    doc: "Index of the branch a branch_route or onreply_route runs for; the winning branch in a failure_route; 0 in a request route.",
+    doc:
+      "Index of the branch a branch_route, onreply_route or branch-failure route runs for; in a failure_route the " +
+      "number of branches so far (the index the next branch gets), as in Kamailio; 0 in a request route.",
     get: (ctx) => branchIndex(ctx),
   }),
 ];
