@@ -101,6 +101,12 @@ export interface ConfigFunction<R = never, A extends readonly ArgSpec[] = readon
   readonly doc: string;
   /** Returns (and documents) these codes. */
   readonly returns?: string;
+  /**
+   * When the function succeeds the script must end with `drop` (sworker_task in pre-routing: without
+   * it the message is processed twice). `sipmod check` warns about success paths without a `drop`,
+   * with this text as the reason.
+   */
+  readonly successNeedsDrop?: string;
   /** Runs once at load time per call site; its result is passed to `run` as `fixed`. */
   readonly fixup?: (site: FixupSite) => Effect.Effect<F, SipmodError>;
   readonly run: (ctx: CallContext, args: ArgValues<A>, fixed: F) => FunctionResult<R>;
@@ -117,6 +123,7 @@ export interface AnyConfigFunction<R = never> {
   readonly routes: RouteSet;
   readonly doc: string;
   readonly returns?: string;
+  readonly successNeedsDrop?: string;
   readonly fixup?: (site: FixupSite) => Effect.Effect<unknown, SipmodError>;
   readonly run: (ctx: CallContext, args: never, fixed: never) => FunctionResult<R>;
 }

@@ -68,6 +68,8 @@ export const renderReadme = (m: AnyModule): string => {
     }
     if (f.params.length > 0) out.push("");
     if (f.returns !== undefined) out.push(f.returns, "");
+    if (f.successNeedsDrop !== undefined)
+      out.push(`When it succeeds, end the route with \`drop\` (${f.successNeedsDrop}); \`sipmod check\` warns about success paths without one.`, "");
     out.push(`This function can be used from ${routeSetLabel(f.routes)}.`, "");
   });
 

@@ -1,6 +1,7 @@
 import { Effect } from "effect";
 import type { SipmodErrors } from "../errors.ts";
 import type { LoadedManifest } from "../manifest/loaded-manifest.ts";
+import { findMissingDrops } from "../script/drop-check.ts";
 import { bindConfig } from "./bind-config.ts";
 import { loadServerConfig } from "./load-config.ts";
 
@@ -22,5 +23,18 @@ export const checkConfig = (file: string, config?: string): Effect.Effect<CheckR
     const warnings = loaded.ignored.map(
       (p) => `${p.pos.file}:${p.pos.line ?? 0}: ${p.name} is accepted for compatibility and has no effect here (${p.reason})`,
     );
+    if (cfg !== undefined) {
+      const needDrop = new Map<string, string>();
+      for (const [name, regs] of loaded.registry.functions) {
+        const why = regs.find((r) => r.fn.successNeedsDrop !== undefined)?.fn.successNeedsDrop;
+        if (why !== undefined) needDrop.set(name, why);
+      }
+      for (const m of findMissingDrops(cfg, new Set(needDrop.keys()))) {
+        warnings.push(
+          `${m.pos.file}:${m.pos.line}:${m.pos.column}: ${m.fn}() in ${m.block} can succeed without a drop after it: ${needDrop.get(m.fn)}; ` +
+            `end its success path with drop;`,
+        );
+      }
+    }
     return { loaded, warnings };
   });
