@@ -2,7 +2,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { rpcCall } from "../core/rpc/client.ts";
 import { firstLines, replyTo, withCfg } from "./support/cfg-server.ts";
-import { sipRequest, statusOf, UdpClient } from "./support/sip-client.ts";
+import { sipRequest, statusOf, tcpExchange, UdpClient } from "./support/sip-client.ts";
 
 const T = { timeout: 60_000 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -139,6 +139,46 @@ describe("tm: stateful relay", () => {
       const branches = new Set(requestsIn(uas.received, "MESSAGE").map((m) => /branch=([^;\r\n]+)/.exec(m)![1]));
       assert.equal(branches.size, 1);
     }),
+  );
+
+  test(
+    "a silent UAS: the INVITE is retransmitted (timer A) until fr_timer, then 408, and no CANCEL (nothing to cancel)",
+    T,
+    relayCase(cfg, async (uac, uas, port) => {
+      uac.send(port, invite(uac.port));
+      await uac.waitFor(2, 5000);
+      assert.deepEqual(codes(uac.received), [100, 408]);
+      const n = requestsIn(uas.received, "INVITE").length;
+      assert.ok(n >= 3 && n <= 5, `the UAS got ${n} copies`);
+      assert.equal(requestsIn(uas.received, "CANCEL").length, 0);
+    }),
+  );
+
+  test(
+    "a request that came over TCP: relayed over UDP, the reply goes back on the TCP connection",
+    T,
+    async () => {
+      const uas = await UdpClient.open();
+      try {
+        await withCfg(
+          cfg(uas.port),
+          async (s) => {
+            const tcp = s.listeners.find((l) => l.proto === "tcp")!.port;
+            const answer = (async () => {
+              const [req] = await uas.waitFor(1);
+              uas.send(s.listeners.find((l) => l.proto === "udp")!.port, replyTo(req!, 200, "OK"));
+            })();
+            const got = await tcpExchange(tcp, sipRequest({ port: 5999, transport: "TCP", ruri: "sip:bob@127.0.0.1" }), (g) => g.includes("\r\n\r\n"));
+            await answer;
+            assert.equal(statusOf(got).code, 200);
+            assert.match(uas.received[0]!, /^OPTIONS sip:bob@127.0.0.1 SIP\/2.0\r\nVia: SIP\/2.0\/UDP /);
+          },
+          ["udp:127.0.0.1:0", "tcp:127.0.0.1:0"],
+        );
+      } finally {
+        await uas.close();
+      }
+    },
   );
 
   test(
