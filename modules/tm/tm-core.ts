@@ -19,7 +19,7 @@ import { relayRequest } from "./relay.ts";
 import { TmStats } from "./stats.ts";
 import { TimerQueue } from "./timer-queue.ts";
 import { localToTag } from "./to-tag.ts";
-import { Transaction, type Branch } from "./transaction.ts";
+import { newBranch, Transaction, type Branch } from "./transaction.ts";
 
 /** The transaction of the message a route is processing (set by t_newtran, t_relay, t_check_trans, tm's own routes). */
 export const T_SLOT = new Slot<Transaction>("tm.transaction");
@@ -441,26 +441,7 @@ export class TmCore {
       const viaBranch = tmBranch(t.index, t.label, n);
       const viaValue = formatVia({ transport: hop.proto, host: viaHost(via.host), port: via.port, params: [["branch", viaBranch]] });
       const out = withViaOnTop(bytes, viaValue);
-      const b: Branch = {
-        n,
-        uri,
-        dst,
-        target,
-        viaBranch,
-        bytes: out,
-        blind: false,
-        lastReceived: 0,
-        reply: undefined,
-        fakedReason: undefined,
-        provisional: false,
-        retr: undefined,
-        retrInterval: this.params.retr_timer1,
-        fr: undefined,
-        cancel: "none",
-        cancelBytes: undefined,
-        cancelRetr: undefined,
-        ackBytes: undefined,
-      };
+      const b = newBranch(n, uri, dst, target, viaBranch, out, this.params.retr_timer1);
       if (!this.deps.sender.send(target, out)) {
         this.deps.log("Warning", `t_relay: cannot send ${t.method} to ${hop.proto}:${ip}:${hop.port}`);
         return -1;
@@ -945,26 +926,8 @@ export class TmCore {
         t.snapshot = undefined;
       }
     }
-    const b: Branch = {
-      n: t.branches.length,
-      uri: ctx.msg.currentRuri(),
-      dst: "",
-      target: undefined,
-      viaBranch: "",
-      bytes: undefined,
-      blind: true,
-      lastReceived: 0,
-      reply: undefined,
-      fakedReason: undefined,
-      provisional: false,
-      retr: undefined,
-      retrInterval: 0,
-      fr: undefined,
-      cancel: "none",
-      cancelBytes: undefined,
-      cancelRetr: undefined,
-      ackBytes: undefined,
-    };
+    // the blind branch: nothing is sent; its timer limits the suspension
+    const b = newBranch(t.branches.length, ctx.msg.currentRuri(), "", undefined, "", undefined, 0);
     t.branches.push(b);
     this.armFr(t, b, this.frOf(t, false));
     if (!t.suspended) {

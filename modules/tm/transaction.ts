@@ -38,6 +38,36 @@ export interface Branch {
   ackBytes: Buffer | undefined;
 }
 
+/** A new branch with nothing received yet; without `bytes` it is the blind branch of a suspension. */
+export const newBranch = (
+  n: number,
+  uri: string,
+  dst: string,
+  target: SendTarget | undefined,
+  viaBranch: string,
+  bytes: Buffer | undefined,
+  retrInterval: number,
+): Branch => ({
+  n,
+  uri,
+  dst,
+  target,
+  viaBranch,
+  bytes,
+  blind: bytes === undefined,
+  lastReceived: 0,
+  reply: undefined,
+  fakedReason: undefined,
+  provisional: false,
+  retr: undefined,
+  retrInterval,
+  fr: undefined,
+  cancel: "none",
+  cancelBytes: undefined,
+  cancelRetr: undefined,
+  ackBytes: undefined,
+});
+
 /** Where the server side of a transaction stands (RFC 3261 §17.2). */
 export type UasState = "trying" | "proceeding" | "completed" | "confirmed" | "terminated";
 
