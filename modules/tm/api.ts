@@ -5,7 +5,7 @@ import type { TmCore } from "./tm-core.ts";
 /**
  * The tm API other modules use (tmx, sl's send_reply, async): an Effect service holding this
  * process's transactions. Create (newtran/create), look up (current, lookup, byIdent), reply
- * (localReply), relay, suspend, continue (resume, runRoute), cancel a suspension (cancelSuspend). A module that needs it requires `tmRef` (modules/tm/index.ts); one that
+ * (localReply), relay, suspend, continue (resume with any code, continueRoute with a route[], runRoute), cancel a suspension (cancelSuspend). A module that needs it requires `tmRef` (modules/tm/index.ts); one that
  * only uses it when tm is loaded asks `ctx.serviceIfLoaded(Tm)`.
  */
 export type TmApi = Pick<
@@ -21,6 +21,7 @@ export type TmApi = Pick<
   | "reuseBranch"
   | "suspend"
   | "resume"
+  | "continueRoute"
   | "cancelSuspend"
   | "runRoute"
   | "bind"

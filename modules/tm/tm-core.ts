@@ -995,6 +995,16 @@ export class TmCore {
   }
 
   /**
+   * Resume a suspended transaction with route[name] of the config (tmx's t_continue, async_route).
+   * Returns as `resume`; -1 also when the config has no such route.
+   */
+  continueRoute(index: number, label: number, name: string): 0 | 1 | -1 | -2 | Promise<0 | 1 | -1 | -2> {
+    const block = `route[${name}]`;
+    if (name === "" || !this.deps.routes.has(block)) return -1;
+    return this.resume(index, label, (t, req) => this.runRoute(t, block, "failure", req, t.rcv));
+  }
+
+  /**
    * End a suspension without resuming (Kamailio's t_cancel_suspend): the blind branch stops and
    * counts as answered. 1 done, -1 no such suspended transaction.
    */

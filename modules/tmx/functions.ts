@@ -1,6 +1,5 @@
 import { Effect } from "effect";
 import { fn } from "../../core/module/define-module.ts";
-import { RouteRunner } from "../../core/module/core-services.ts";
 import type { CallContext } from "../../core/module/call-context.ts";
 import { Tm } from "../tm/api.ts";
 import { Precheck } from "./precheck.ts";
@@ -38,13 +37,7 @@ export const tmxFunctions = [
       "transaction that was canceled or whose suspension timed out is not resumed.",
     returns: "1 when resumed, or when the transaction was canceled or timed out meanwhile; -1 when no suspended transaction has this identity or the route does not exist.",
     run: (ctx, [index, label, rtname]) => {
-      const routes = ctx.service(RouteRunner);
-      const block = `route[${rtname}]`;
-      if (rtname === "" || !routes.has(block)) return -1;
-      const tm = tmOf(ctx);
-      const r = tm.resume(index, label, (t, req) =>
-        routes.run(block, req, t.rcv, { route: "failure", prepare: (c) => tm.bind(c, t), finish: (c) => void (t.flags = c.flags) }),
-      );
+      const r = tmOf(ctx).continueRoute(index, label, rtname);
       const code = (v: number): number => (v >= 0 ? 1 : -1);
       return r instanceof Promise ? Effect.promise(() => r.then(code)) : code(r);
     },
