@@ -33,13 +33,13 @@
  *
  * Only 127.0.0.1 is used. Run as root for Kamailio (it runs in the foreground with -DD -E).
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import * as dgram from "node:dgram";
+import { spawn } from "node:child_process";
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { udpKernelDrops } from "../core/transport/udp-kernel-drops.ts";
+import { freeUdpPort, median, setAutogroupNice, sleep, stopTree, version, waitReady } from "./harness.ts";
 import { cpuTicks, machineJiffies, memoryKiB, processTree, ticksPerSecond } from "./proc-sample.ts";
 import { runSippStep, type SippTotals } from "./sipp-run.ts";
 
@@ -117,53 +117,6 @@ const parseArgs = (argv: readonly string[]): Options => {
   for (const f of [...o.floor, ...o.transport])
     if (!["node", "bun", "deno"].includes(f)) throw new Error(`--floor/--transport: node, bun or deno, not ${f}`);
   return o;
-};
-
-// ------------------------------------------------------------------------------------------
-// helpers
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** A UDP port nobody holds right now on 127.0.0.1 (the kernel picks it). */
-const freeUdpPort = (): Promise<number> =>
-  new Promise((res, rej) => {
-    const s = dgram.createSocket("udp4");
-    s.once("error", rej);
-    s.bind(0, "127.0.0.1", () => {
-      const p = s.address().port;
-      s.close(() => res(p));
-    });
-  });
-
-/** Send OPTIONS to the server until a 200 comes back (or the time is up). */
-const waitReady = async (port: number, ms: number): Promise<boolean> => {
-  const s = dgram.createSocket("udp4");
-  await new Promise<void>((r) => s.bind(0, "127.0.0.1", () => r()));
-  const lp = s.address().port;
-  let ok = false;
-  s.on("message", (m) => {
-    if (m.toString("latin1").startsWith("SIP/2.0 200")) ok = true;
-  });
-  const deadline = Date.now() + ms;
-  for (let n = 1; !ok && Date.now() < deadline; n++) {
-    const req =
-      `OPTIONS sip:ping@127.0.0.1:${port} SIP/2.0\r\n` +
-      `Via: SIP/2.0/UDP 127.0.0.1:${lp};branch=z9hG4bK-ready-${n}\r\n` +
-      `Max-Forwards: 70\r\nFrom: <sip:bench@127.0.0.1>;tag=r${n}\r\nTo: <sip:ping@127.0.0.1>\r\n` +
-      `Call-ID: ready-${n}-${lp}\r\nCSeq: ${n} OPTIONS\r\nContent-Length: 0\r\n\r\n`;
-    s.send(req, port, "127.0.0.1");
-    await sleep(200);
-  }
-  s.close();
-  return ok;
-};
-
-const version = (cmd: string, args: string[]): string => {
-  try {
-    return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).split("\n")[0]!.trim();
-  } catch {
-    return "?";
-  }
 };
 
 // ------------------------------------------------------------------------------------------
@@ -261,24 +214,6 @@ const judge = (rate: number, t: SippTotals): { pass: boolean; why: string } => {
   if (t.successful < t.created || t.created === 0) why.push(`${t.created - t.successful} unanswered`);
   if (t.callRate < rate * 0.95) why.push(`sipp reached ${Math.round(t.callRate)}/s`);
   return { pass: why.length === 0, why: why.join(", ") || "ok" };
-};
-
-/** SIGTERM the server, wait up to 5 s, then SIGKILL whatever of its process tree is still there. */
-const stopTree = async (p: ChildProcess): Promise<void> => {
-  if (p.pid === undefined || p.exitCode !== null || p.signalCode !== null) return;
-  const pids = processTree(p.pid);
-  const exited = new Promise<void>((r) => p.once("exit", () => r()));
-  p.kill("SIGTERM");
-  await Promise.race([exited, sleep(5000)]);
-  await sleep(200);
-  for (const pid of pids) {
-    if (processTree(pid).length === 0) continue;
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {
-      /* already gone */
-    }
-  }
 };
 
 /** One SIPp step against the running server, with CPU, memory, drops and machine load. */
@@ -383,35 +318,6 @@ const runTarget = async (target: Target, o: Options, work: string): Promise<Targ
 
 // ------------------------------------------------------------------------------------------
 // main
-
-/**
- * Linux schedules each session (autogroup) fairly against the others, so `nice` alone does not
- * shield the benchmark from other sessions' work: set the session's autogroup nice too.
- * Returns a function that puts the old value back.
- */
-const setAutogroupNice = (nice: number): (() => void) => {
-  const file = "/proc/self/autogroup";
-  try {
-    const old = /nice\s+(-?\d+)/.exec(readFileSync(file, "utf8"))?.[1];
-    writeFileSync(file, String(nice));
-    process.stderr.write(`autogroup nice set to ${nice} (was ${old})\n`);
-    return () => {
-      try {
-        writeFileSync(file, old ?? "0");
-      } catch {
-        /* left as is */
-      }
-    };
-  } catch (e) {
-    process.stderr.write(`autogroup nice not set: ${e instanceof Error ? e.message : String(e)}\n`);
-    return () => {};
-  }
-};
-
-const median = (xs: readonly number[]): number => {
-  const v = [...xs].sort((x, y) => x - y);
-  return v.length === 0 ? 0 : v.length % 2 === 1 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
-};
 
 const main = async () => {
   const o = parseArgs(process.argv.slice(2));

@@ -24,6 +24,7 @@ export interface SippTotals {
 }
 
 export interface SippStep {
+  /** Scenario file (-sf), or a SIPp built-in scenario as `sn:<name>` (-sn, e.g. `sn:uac`). */
   readonly scenario: string;
   readonly serverPort: number;
   /** One local port per SIPp process. */
@@ -62,7 +63,7 @@ export const runSippStep = async (step: SippStep): Promise<SippTotals> => {
   const runs = step.localPorts.map((lport, i) => {
     const stf = join(step.workDir, `${step.tag}-${i}.csv`);
     const args = [
-      "-sf", step.scenario,
+      ...(step.scenario.startsWith("sn:") ? ["-sn", step.scenario.slice(3)] : ["-sf", step.scenario]),
       `127.0.0.1:${step.serverPort}`,
       "-i", "127.0.0.1",
       "-p", String(lport),
