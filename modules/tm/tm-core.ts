@@ -11,11 +11,15 @@ import { buildReply } from "../../core/sip/reply.ts";
 import { formatVia } from "../../core/sip/via.ts";
 import { unbracket } from "../../core/transport/ip-address.ts";
 import type { Proto, ReceiveInfo } from "../../core/transport/receive-info.ts";
-import { hashIndex, LabelSource, ownerOfLabel, parseTmBranch, tmBranch } from "./identity.ts";
+import { hashIndex, LabelSource, tmBranch } from "./identity.ts";
 import type { TmParams } from "./params.ts";
 import { pickBranch } from "./pick-branch.ts";
-import { buildAck, buildCancel, withViaOnTop } from "./requests.ts";
+import { withViaOnTop } from "./requests.ts";
 import { relayRequest } from "./relay.ts";
+import { absorbSuspendedRetransmission, suspendTransaction, resumeTransaction, continueWithRoute, cancelSuspension } from "./suspend.ts";
+import { runBranchFailure, reuseFailedBranch } from "./branch-failure.ts";
+import { cancelOneBranch, sendBranchCancel, cancelInviteTransaction } from "./cancel.ts";
+import { replyReceived, branchReplyReceived, afterBranchReplyRoute } from "./replies-received.ts";
 import { TmStats } from "./stats.ts";
 import { TimerQueue } from "./timer-queue.ts";
 import { localToTag } from "./to-tag.ts";
@@ -71,6 +75,11 @@ const RFC3261_COOKIE = "z9hG4bK";
  * replies made here and relayed, the client branches with their retransmission and final-response
  * timers (RFC 3261 §17.1), failure and reply routes, CANCEL, and suspend/continue. Everything runs
  * on this process's event loop: no locks; timers live in one sorted queue.
+ *
+ * The work is spread over tm's files: this one holds the table, creation, replies sent upstream,
+ * branches and their timers, and the failure decision; replies-received.ts, cancel.ts,
+ * branch-failure.ts, suspend.ts and relay.ts hold the rest as functions of a TmCore. Members that
+ * only those files use are not part of the Tm API (api.ts lists what other modules may call).
  */
 export class TmCore {
   readonly timers = new TimerQueue();
@@ -80,9 +89,10 @@ export class TmCore {
   /** INVITE transactions by Call-ID and CSeq number, for end-to-end ACKs of a relayed 2xx. */
   private readonly byDialog = new Map<string, Transaction>();
   private readonly labels: LabelSource;
-  private suspendedCount = 0;
+  /** Suspended transactions now (retransmissions are looked up only while some are). */
+  suspendedCount = 0;
 
-  constructor(private readonly deps: TmDeps) {
+  constructor(readonly deps: TmDeps) {
     this.labels = new LabelSource(deps.procId);
   }
 
@@ -271,7 +281,7 @@ export class TmCore {
   }
 
   /** Relay a reply received on a branch upstream (our Via removed). */
-  private relayUpstream(t: Transaction, reply: SipMessage): boolean {
+  relayUpstream(t: Transaction, reply: SipMessage): boolean {
     let bytes: Buffer;
     reply.removeTopVia();
     try {
@@ -290,7 +300,7 @@ export class TmCore {
   }
 
   /** Bookkeeping after a reply went upstream. */
-  private replied(t: Transaction, code: number, reason: string, bytes: Buffer, local: boolean): void {
+  replied(t: Transaction, code: number, reason: string, bytes: Buffer, local: boolean): void {
     const wasFinal = t.uasStatus >= 200;
     t.uasStatus = code;
     t.uasReason = reason;
@@ -317,7 +327,7 @@ export class TmCore {
     this.maybeWait(t);
   }
 
-  private resendFinal(t: Transaction): void {
+  resendFinal(t: Transaction): void {
     if (t.phase === "gone" || t.acked || t.uasReply === undefined) return;
     this.deps.sender.reply(t.req, t.rcv, t.uasReply);
     t.uasRetrInterval = Math.min(t.uasRetrInterval * 2, this.params.retr_timer2);
@@ -342,14 +352,14 @@ export class TmCore {
   }
 
   /** Move to the wait state once the final reply went upstream and no branch is pending. */
-  private maybeWait(t: Transaction): void {
+  maybeWait(t: Transaction): void {
     if (t.phase !== "active" || t.uasStatus < 200 || t.inRoute) return;
     if (t.hasPendingBranch()) return;
     if (t.isInvite && t.uasStatus >= 300 && !t.acked) return; // waits for the ACK (timer H)
     this.toWait(t);
   }
 
-  private toWait(t: Transaction): void {
+  toWait(t: Transaction): void {
     if (t.phase !== "active") return;
     t.phase = "wait";
     this.unsuspend(t);
@@ -360,7 +370,7 @@ export class TmCore {
     t.wait = this.timers.after(this.params.wt_timer, () => this.remove(t));
   }
 
-  private remove(t: Transaction): void {
+  remove(t: Transaction): void {
     if (t.phase === "gone") return;
     t.phase = "gone";
     this.unsuspend(t);
@@ -379,14 +389,14 @@ export class TmCore {
     this.stats.freed();
   }
 
-  private unsuspend(t: Transaction): void {
+  unsuspend(t: Transaction): void {
     if (!t.suspended) return;
     t.suspended = false;
     this.suspendedCount--;
   }
 
   /** The transaction outlived max_inv_lifetime/max_noninv_lifetime: every pending branch times out now. */
-  private lifetimeExpired(t: Transaction): void {
+  lifetimeExpired(t: Transaction): void {
     if (t.phase !== "active") return;
     this.deps.log("Info", `transaction ${t.id} (${t.method} ${t.callId}) reached its maximum lifetime`);
     let pending = false;
@@ -486,19 +496,19 @@ export class TmCore {
   }
 
   /** Final-response timeout of a branch in ms: t_set_fr values, else the parameters; capped by the lifetime. */
-  private frOf(t: Transaction, afterProvisional: boolean): number {
+  frOf(t: Transaction, afterProvisional: boolean): number {
     const base = t.isInvite && afterProvisional ? (t.frInv ?? this.params.fr_inv_timer) : (t.frNonInv ?? this.params.fr_timer);
     const life = t.isInvite ? this.params.max_inv_lifetime : this.params.max_noninv_lifetime;
     if (life <= 0) return base;
     return Math.max(0, Math.min(base, life - (performance.now() - t.created)));
   }
 
-  private armFr(t: Transaction, b: Branch, ms: number): void {
+  armFr(t: Transaction, b: Branch, ms: number): void {
     this.timers.cancel(b.fr);
     b.fr = this.timers.after(ms, () => this.branchTimeout(t, b));
   }
 
-  private stopBranchTimers(b: Branch): void {
+  stopBranchTimers(b: Branch): void {
     this.timers.cancel(b.retr);
     this.timers.cancel(b.fr);
     b.retr = undefined;
@@ -506,7 +516,7 @@ export class TmCore {
   }
 
   /** Timer A/E: resend the request; INVITE doubles up to T2, non-INVITE likewise and stays at T2 after a provisional. */
-  private retransmitBranch(t: Transaction, b: Branch): void {
+  retransmitBranch(t: Transaction, b: Branch): void {
     if (t.phase !== "active" || b.lastReceived >= 200 || b.bytes === undefined || b.target === undefined) return;
     if (t.isInvite && b.provisional) return;
     this.deps.sender.send(b.target, b.bytes);
@@ -516,7 +526,7 @@ export class TmCore {
   }
 
   /** Timer B/F (or the blind branch of a suspended transaction): the branch ends with a faked 408. */
-  private branchTimeout(t: Transaction, b: Branch): void {
+  branchTimeout(t: Transaction, b: Branch): void {
     if (t.phase === "gone" || b.lastReceived >= 200) return;
     if (t.isInvite && b.provisional && b.cancel !== "sent" && !b.blind) this.sendCancel(t, b);
     this.stopBranchTimers(b);
@@ -530,236 +540,21 @@ export class TmCore {
     this.branchFailed(t, b);
   }
 
-  /**
-   * Cancel one branch of an INVITE: one that had a provisional gets a CANCEL; one with no reply yet
-   * stops retransmitting and ends with a faked 487 (a CANCEL follows if a provisional comes late);
-   * the blind branch of a suspended transaction ends with a faked 487.
-   */
-  cancelBranch(t: Transaction, b: Branch): boolean {
-    if (b.lastReceived >= 200) return false;
-    if (!t.isInvite && !b.blind) return false;
-    if (b.blind) {
-      this.stopBranchTimers(b);
-      b.lastReceived = 487;
-      b.fakedReason = REASON_CANCELED;
-      this.unsuspend(t);
-      return false;
-    }
-    if (b.provisional) {
-      this.sendCancel(t, b);
-      return true;
-    }
-    // No reply yet: the branch ends now with a faked 487 (a CANCEL follows if a provisional comes
-    // late); it counts as canceled, so the CANCEL gets "canceling" as in Kamailio.
-    b.cancel = "wanted";
-    this.stopBranchTimers(b);
-    b.lastReceived = 487;
-    b.fakedReason = REASON_TERMINATED;
-    return true;
-  }
 
-  private sendCancel(t: Transaction, b: Branch, waitForFinal = true): void {
-    if (b.cancel === "sent" || b.bytes === undefined || b.target === undefined) return;
-    const bytes = buildCancel(b.bytes);
-    if (bytes === undefined) return;
-    b.cancel = "sent";
-    b.cancelBytes = bytes;
-    this.timers.cancel(b.retr);
-    b.retr = undefined;
-    this.deps.sender.send(b.target, bytes);
-    this.stats.cancelsSent++;
-    if (b.target.proto === "udp") {
-      let interval = this.params.retr_timer1;
-      const started = performance.now();
-      const resend = (): void => {
-        if (t.phase === "gone" || b.cancelBytes === undefined || b.target === undefined) return;
-        if (performance.now() - started >= this.params.fr_timer) return;
-        this.deps.sender.send(b.target, b.cancelBytes);
-        interval = Math.min(interval * 2, this.params.retr_timer2);
-        b.cancelRetr = this.timers.after(interval, resend);
-      };
-      b.cancelRetr = this.timers.after(interval, resend);
-    }
-    // The INVITE branch now waits for its 487 at most fr_timer.
-    if (waitForFinal && b.lastReceived < 200) this.armFr(t, b, this.params.fr_timer);
-  }
 
   // ---------------------------------------------------------------- replies received
 
-  /** A reply received by this process: true when it belongs to one of our transactions. */
-  onReply(reply: SipMessage, _rcv: ReceiveInfo): boolean {
-    let id;
-    try {
-      id = parseTmBranch(reply.via().branch);
-    } catch {
-      return false;
-    }
-    if (id === undefined) return false;
-    this.stats.repliesReceived++;
-    const owner = ownerOfLabel(id.label);
-    if (owner !== this.deps.procId) {
-      this.deps.log("Warning", `reply ${reply.status} for transaction ${id.index}:${id.label} of process ${owner} received by process ${this.deps.procId}: dropped`);
-      return true;
-    }
-    const t = this.byIdent(id.index, id.label);
-    if (t === undefined) return false; // late: forwarded statelessly (a 2xx retransmission)
-    let method: string;
-    try {
-      method = reply.cseq().method;
-    } catch {
-      return true;
-    }
-    const b = t.branches[id.branch];
-    if (b === undefined || b.blind) return true;
-    if (method === "CANCEL" && t.method !== "CANCEL") {
-      // The answer to our CANCEL: it ends the CANCEL's retransmissions; the INVITE's 487 follows.
-      this.timers.cancel(b.cancelRetr);
-      b.cancelBytes = undefined;
-      return true;
-    }
-    if (method !== t.method) return true;
-    this.branchReply(t, b, reply);
-    return true;
-  }
 
-  private branchReply(t: Transaction, b: Branch, reply: SipMessage): void {
-    const code = reply.status;
-    if (b.lastReceived >= 200 && b.fakedReason === undefined) {
-      // A retransmitted final reply.
-      if (t.isInvite && code >= 300 && b.ackBytes !== undefined && b.target !== undefined) this.deps.sender.send(b.target, b.ackBytes);
-      else if (t.isInvite && code < 300 && code >= 200) this.relayUpstream(t, reply);
-      return;
-    }
-    if (b.lastReceived >= 200 && b.fakedReason !== undefined) {
-      // The branch was given up (timeout, canceled before any reply): a late reply is answered
-      // as RFC 3261 wants, but changes nothing upstream except a 2xx to an INVITE.
-      if (code < 200) {
-        if (t.isInvite && b.cancel === "wanted") this.sendCancel(t, b, false);
-        return;
-      }
-      if (t.isInvite && code >= 300) {
-        const ack = b.bytes !== undefined ? buildAck(b.bytes, reply) : undefined;
-        if (ack !== undefined && b.target !== undefined) this.deps.sender.send(b.target, ack);
-        return;
-      }
-      if (t.isInvite && code < 300) this.relayUpstream(t, reply);
-      return;
-    }
-    if (code < 200) {
-      if (!b.provisional) {
-        b.provisional = true;
-        if (t.isInvite) {
-          this.timers.cancel(b.retr);
-          b.retr = undefined;
-          this.armFr(t, b, this.frOf(t, true));
-        } else if (b.retr !== undefined) {
-          this.timers.cancel(b.retr);
-          b.retrInterval = this.params.retr_timer2;
-          b.retr = this.timers.after(b.retrInterval, () => this.retransmitBranch(t, b));
-        }
-      }
-      if (b.cancel === "wanted") this.sendCancel(t, b);
-    } else {
-      this.stopBranchTimers(b);
-    }
-    const finish = (dropped: boolean): void => this.afterReplyRoute(t, b, reply, dropped);
-    if (t.onReply !== undefined && this.deps.routes.has(`onreply_route[${t.onReply}]`)) {
-      const o = this.runRoute(t, `onreply_route[${t.onReply}]`, "onreply", reply, t.rcv, b.n);
-      if (o instanceof Promise) void o.then((r) => finish(r.dropped), () => finish(false));
-      else finish(o.dropped);
-      return;
-    }
-    finish(false);
-  }
 
-  private afterReplyRoute(t: Transaction, b: Branch, reply: SipMessage, dropped: boolean): void {
-    if (t.phase === "gone") return;
-    const code = reply.status;
-    if (code < 200) {
-      if (b.lastReceived < code) b.lastReceived = code;
-      // `drop` in an onreply_route discards a provisional reply; 100 is never relayed (hop by hop).
-      if (!dropped && code > 100 && t.uasStatus < 200) this.relayUpstream(t, reply);
-      return;
-    }
-    b.lastReceived = code;
-    b.reply = reply;
-    if (code < 300) {
-      if (t.uasStatus < 200 || (t.isInvite && t.uasStatus < 300)) this.relayUpstream(t, reply);
-      this.maybeWait(t);
-      return;
-    }
-    if (t.isInvite && b.bytes !== undefined && b.target !== undefined) {
-      b.ackBytes = buildAck(b.bytes, reply);
-      if (b.ackBytes !== undefined) this.deps.sender.send(b.target, b.ackBytes);
-    }
-    if (t.isInvite && code >= 600 && t.uasStatus < 200) {
-      for (const o of t.branches) if (o !== b && o.lastReceived < 200) this.cancelBranch(t, o);
-    }
-    this.branchFailed(t, b);
-  }
 
-  /**
-   * A branch failed (a negative reply or a timeout): event_route[tm:branch-failure:NAME] armed with
-   * t_on_branch_failure runs for it (on a copy of the request, $T_reply_code the branch's code); it
-   * may start new branches (t_relay, t_reuse_branch). Then the transaction goes on as for any
-   * finished branch.
-   */
-  private branchFailed(t: Transaction, b: Branch): void {
-    const name = t.onBranchFailure;
-    const block = `event_route[tm:branch-failure:${name ?? ""}]`;
-    if (name === undefined || t.uasStatus >= 200 || t.phase !== "active" || !this.deps.routes.has(block)) return this.branchDone(t);
-    const picked = t.picked;
-    t.picked = b.n;
-    t.inRoute = true;
-    const after = (): void => {
-      t.inRoute = false;
-      if (t.picked === b.n) t.picked = picked;
-      this.branchDone(t);
-    };
-    let o: RouteOutcome | Promise<RouteOutcome>;
-    try {
-      o = this.deps.routes.run(block, this.requestCopy(t), t.rcv, {
-        route: "branch_failure",
-        prepare: (c) => {
-          this.bind(c, t);
-          c.set(T_BRANCH_SLOT, b.n);
-          c.set(FAILED_BRANCH_SLOT, b);
-        },
-        finish: (c) => {
-          t.flags = c.flags;
-        },
-      });
-    } catch (e) {
-      this.deps.log("Error", `${block}: ${errText(e)}`);
-      return after();
-    }
-    if (o instanceof Promise) void o.then(after, after);
-    else after();
-  }
 
-  /**
-   * t_reuse_branch: in event_route[tm:branch-failure:NAME], send a new branch to the failed branch's
-   * R-URI and destination ($du). -1 anywhere else.
-   */
-  reuseBranch(ctx: CallContext): FunctionResult<SipSender> {
-    const b = ctx.get(FAILED_BRANCH_SLOT);
-    if (ctx.route !== "branch_failure" || b === undefined || !ctx.msg.isRequest) return -1;
-    try {
-      if (ctx.msg.currentRuri() !== b.uri) ctx.msg.setRuri(b.uri);
-    } catch {
-      return -1;
-    }
-    const sc = scriptContextOf(ctx);
-    if (sc !== undefined) sc.du = b.dst === "" ? undefined : b.dst;
-    return this.relay(ctx, undefined);
-  }
 
   /**
    * A branch has its final answer. When none is pending any more and nothing was sent upstream,
    * the best reply wins: the failure_route armed with t_on_failure runs first (it may relay again,
    * which starts new branches, or reply); if it does neither, the winning reply goes upstream.
    */
-  private branchDone(t: Transaction): void {
+  branchDone(t: Transaction): void {
     if (t.phase === "gone") return;
     if (t.uasStatus >= 200) return this.maybeWait(t);
     if (t.inRoute || t.hasPendingBranch()) return;
@@ -791,7 +586,7 @@ export class TmCore {
     this.sendPicked(t, picked);
   }
 
-  private sendPicked(t: Transaction, i: number): void {
+  sendPicked(t: Transaction, i: number): void {
     const b = i >= 0 ? t.branches[i] : undefined;
     if (b === undefined) {
       this.localReply(t, 500, REASON_TM_ERROR);
@@ -861,162 +656,84 @@ export class TmCore {
 
   // ---------------------------------------------------------------- CANCEL
 
-  /**
-   * A CANCEL handed to tm (t_relay): the INVITE transaction it cancels is marked canceled and its
-   * branches canceled; the CANCEL gets its own transaction and a 200. Returns 1, 0 for a
-   * retransmitted CANCEL, or undefined when no INVITE transaction matches (the caller relays the
-   * CANCEL like any other request).
-   */
-  cancelInvite(ctx: CallContext): number | undefined {
-    const inv = this.findInvite(ctx.msg);
-    if (inv === undefined) return undefined;
-    const l = this.lookup(ctx.msg);
-    if (l.kind === "retransmission") return 0;
-    const tc = this.current(ctx) ?? this.create(ctx);
-    if (inv.uasStatus >= 200) {
-      this.localReply(tc, 200, CANCEL_DONE);
-      return 1;
-    }
-    inv.canceled = true;
-    let sent = 0;
-    for (const b of inv.branches) if (this.cancelBranch(inv, b)) sent++;
-    this.branchDone(inv);
-    this.localReply(tc, 200, sent > 0 ? CANCELING : CANCEL_DONE);
-    return 1;
-  }
 
   // ---------------------------------------------------------------- suspend / continue
 
-  /** Absorb a retransmission of a suspended request before the script sees it. */
+
+
+
+
+
+  // ---------------------------------------------------------------- in other files
+  // (replies-received.ts, cancel.ts, branch-failure.ts, suspend.ts)
+
+  /** suspend.ts */
   onRequest(msg: SipMessage): boolean {
-    if (this.suspendedCount <= 0 || msg.method === "ACK" || msg.method === "CANCEL") return false;
-    let t: Transaction | undefined;
-    try {
-      t = this.find(msg);
-    } catch {
-      return false;
-    }
-    if (t === undefined || !t.suspended) return false;
-    this.retransmitReply(t);
-    return true;
+    return absorbSuspendedRetransmission(this, msg);
   }
 
-  /**
-   * Suspend the transaction of `ctx` (creating it if needed), as Kamailio's t_suspend: the
-   * automatic 100 for an INVITE, a blind branch whose final-response timer (fr_timer) limits the
-   * suspension, flags and the request kept. Returns the identity; 1 when the transaction was
-   * already canceled (nothing suspended); -3 when its final reply went out; -1 on error.
-   */
+  /** suspend.ts */
   suspend(ctx: CallContext): { readonly index: number; readonly label: number } | 1 | -1 | -3 {
-    let t = this.current(ctx);
-    if (t === undefined) {
-      if (!ctx.msg.isRequest || ctx.msg.method === "ACK") return -1;
-      const r = this.newtran(ctx);
-      t = this.current(ctx);
-      if (r < 0 || t === undefined) return -1;
-    }
-    if (t.canceled) return 1;
-    if (t.uasStatus >= 200) return -3;
-    if (t.isInvite && this.params.auto_inv_100 === 1 && t.uasStatus === 0) this.localReply(t, 100, this.params.auto_inv_100_reason);
-    t.flags = ctx.flags;
-    if (t.snapshot === undefined) {
-      try {
-        t.snapshot = ctx.msg.serialize();
-      } catch {
-        t.snapshot = undefined;
-      }
-    }
-    // the blind branch: nothing is sent; its timer limits the suspension
-    const b = newBranch(t.branches.length, ctx.msg.currentRuri(), "", undefined, "", undefined, 0);
-    t.branches.push(b);
-    this.armFr(t, b, this.frOf(t, false));
-    if (!t.suspended) {
-      t.suspended = true;
-      this.suspendedCount++;
-    }
-    this.stats.suspended++;
-    return { index: t.index, label: t.label };
+    return suspendTransaction(this, ctx);
   }
 
-  /**
-   * Resume a suspended transaction (Kamailio's t_continue): `run` executes what continues it (a
-   * route, the rest of a block) on a copy of the request, as a failure route with the
-   * transaction's AVPs and flags. Afterwards a transaction with no final reply and no pending
-   * branch gets `500 I'm terribly sorry, server error occurred (1/TM)`.
-   * Returns 0 when it ran; 1 when the transaction was canceled or its suspension already ended
-   * (timed out); -1 when no active transaction has this identity; -2 when it is not suspended.
-   */
+  /** suspend.ts */
   resume(
     index: number,
     label: number,
     run: (t: Transaction, req: SipMessage) => RouteOutcome | Promise<RouteOutcome>,
   ): 0 | 1 | -1 | -2 | Promise<0 | 1 | -1 | -2> {
-    const t = this.byIdent(index, label);
-    if (t === undefined || t.phase !== "active") {
-      this.deps.log("Warning", `t_continue: active transaction ${index}:${label} not found`);
-      return -1;
-    }
-    const b = t.blindBranch;
-    if (!t.suspended) {
-      if (t.canceled || (b !== undefined && b.lastReceived !== 0)) return 1;
-      return -2;
-    }
-    if (t.canceled) {
-      this.unsuspend(t);
-      return 1;
-    }
-    if (b === undefined || b.lastReceived !== 0) {
-      this.unsuspend(t);
-      return 1;
-    }
-    this.stopBranchTimers(b);
-    b.lastReceived = 500;
-    b.fakedReason = REASON_TM_ERROR;
-    this.unsuspend(t);
-    t.firstBranch = t.branches.length;
-    t.inRoute = true;
-    this.stats.resumed++;
-    const after = (): 0 => {
-      t.inRoute = false;
-      if (t.phase !== "active") return 0;
-      if (t.uasStatus < 200 && !t.hasPendingBranch()) {
-        if (!t.suspended) this.localReply(t, 500, REASON_TM_ERROR);
-      } else if (t.uasStatus >= 200) this.maybeWait(t);
-      return 0;
-    };
-    let o: RouteOutcome | Promise<RouteOutcome>;
-    try {
-      o = run(t, this.requestCopy(t));
-    } catch (e) {
-      this.deps.log("Error", `t_continue: ${errText(e)}`);
-      return after();
-    }
-    return o instanceof Promise ? o.then(after, after) : after();
+    return resumeTransaction(this, index, label, run);
   }
 
-  /**
-   * Resume a suspended transaction with route[name] of the config (tmx's t_continue, async_route).
-   * Returns as `resume`; -1 also when the config has no such route.
-   */
+  /** suspend.ts */
   continueRoute(index: number, label: number, name: string): 0 | 1 | -1 | -2 | Promise<0 | 1 | -1 | -2> {
-    const block = `route[${name}]`;
-    if (name === "" || !this.deps.routes.has(block)) return -1;
-    return this.resume(index, label, (t, req) => this.runRoute(t, block, "failure", req, t.rcv));
+    return continueWithRoute(this, index, label, name);
   }
 
-  /**
-   * End a suspension without resuming (Kamailio's t_cancel_suspend): the blind branch stops and
-   * counts as answered. 1 done, -1 no such suspended transaction.
-   */
+  /** suspend.ts */
   cancelSuspend(index: number, label: number): number {
-    const t = this.byIdent(index, label);
-    const b = t?.blindBranch;
-    if (t === undefined || b === undefined || !t.suspended) return -1;
-    this.stopBranchTimers(b);
-    b.lastReceived = 500;
-    b.fakedReason = REASON_TM_ERROR;
-    this.unsuspend(t);
-    return 1;
+    return cancelSuspension(this, index, label);
+  }
+
+  /** branch-failure.ts */
+  branchFailed(t: Transaction, b: Branch): void {
+    return runBranchFailure(this, t, b);
+  }
+
+  /** branch-failure.ts */
+  reuseBranch(ctx: CallContext): FunctionResult<SipSender> {
+    return reuseFailedBranch(this, ctx);
+  }
+
+  /** cancel.ts */
+  cancelBranch(t: Transaction, b: Branch): boolean {
+    return cancelOneBranch(this, t, b);
+  }
+
+  /** cancel.ts */
+  sendCancel(t: Transaction, b: Branch, waitForFinal = true): void {
+    return sendBranchCancel(this, t, b, waitForFinal);
+  }
+
+  /** cancel.ts */
+  cancelInvite(ctx: CallContext): number | undefined {
+    return cancelInviteTransaction(this, ctx);
+  }
+
+  /** replies-received.ts */
+  onReply(reply: SipMessage, rcv: ReceiveInfo): boolean {
+    return replyReceived(this, reply, rcv);
+  }
+
+  /** replies-received.ts */
+  branchReply(t: Transaction, b: Branch, reply: SipMessage): void {
+    return branchReplyReceived(this, t, b, reply);
+  }
+
+  /** replies-received.ts */
+  afterReplyRoute(t: Transaction, b: Branch, reply: SipMessage, dropped: boolean): void {
+    return afterBranchReplyRoute(this, t, b, reply, dropped);
   }
 
   /** After request_route: flags go to the transaction; a transaction left with no reply, branch or suspension gets a 500. */
@@ -1033,7 +750,7 @@ export class TmCore {
   }
 }
 
-const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+export const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** Resolve an IP literal at once; a name needs the resolver (the caller waits). */
 export const literalIp = (host: string): string | undefined => {
