@@ -366,7 +366,14 @@ export class TmCore {
     this.timers.cancel(t.lifetime);
     this.timers.cancel(t.uasRetr);
     this.timers.cancel(t.ackWait);
-    for (const b of t.branches) this.stopBranchTimers(b);
+    // While waiting, a transaction only answers retransmissions (its last reply, the ACK of a
+    // branch's negative reply, a CANCEL for a late provisional): what else it held can go.
+    t.snapshot = undefined;
+    for (const b of t.branches) {
+      this.stopBranchTimers(b);
+      b.reply = undefined;
+      if (b.fakedReason === undefined) b.bytes = undefined; // a given-up branch may still get a late reply to ACK or CANCEL
+    }
     t.wait = this.timers.after(this.params.wt_timer, () => this.remove(t));
   }
 

@@ -16,8 +16,8 @@ export interface Branch {
   readonly target: SendTarget | undefined;
   /** Our Via branch on the request. */
   readonly viaBranch: string;
-  /** The request sent (our Via on top); undefined for the blind branch of a suspended transaction. */
-  readonly bytes: Buffer | undefined;
+  /** The request sent (our Via on top); undefined for the blind branch of a suspended transaction (and dropped once not needed). */
+  bytes: Buffer | undefined;
   readonly blind: boolean;
   /** Code of the last reply received (or faked); 0 = nothing yet. Final when >= 200. */
   lastReceived: number;
