@@ -19,6 +19,12 @@ describe("sipmod check", { timeout: 120_000 }, () => {
     assert.match(r.out, /plugins\.json: ok/);
   });
 
+  test("the tm proxy example passes on its own (its loadmodule lines are the manifest)", () => {
+    const r = sipmod("check", "-f", "examples/proxy.cfg");
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /examples\/proxy\.cfg: ok \(7 modules: tm, tmx, sl, pv, textops, maxfwd, xlog\)/);
+  });
+
   test("async without tmx: exit 1, names the missing module and the line to add", () => {
     const r = sipmod("check", "-f", fixture("async-no-tmx.json"));
     assert.equal(r.code, 1);
