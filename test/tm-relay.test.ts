@@ -315,6 +315,22 @@ describe("tm: stateful relay", () => {
   );
 
   test(
+    "an RFC 2543 client (no magic cookie in its branch): its retransmission still matches the transaction",
+    T,
+    relayCase(cfg, async (uac, uas, port) => {
+      const req = sipRequest({ port: uac.port, method: "MESSAGE", ruri: "sip:bob@127.0.0.1", branch: "old-2543-1" });
+      uac.send(port, req);
+      const [down] = await uas.waitFor(1);
+      uas.send(port, replyTo(down!, 200, "OK"));
+      await uac.waitFor(1);
+      uac.send(port, req);
+      await uac.waitFor(2);
+      assert.deepEqual(codes(uac.received), [200, 200]);
+      assert.equal(requestsIn(uas.received, "MESSAGE").length, 1, "the retransmission was answered from the transaction");
+    }),
+  );
+
+  test(
     "tm.stats counts transactions and replies by class",
     T,
     relayCase(cfg, async (uac, uas, port, url) => {
