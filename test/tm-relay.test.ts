@@ -1,4 +1,5 @@
 import { describe, test } from "node:test";
+import { createServer, type Socket } from "node:net";
 import assert from "node:assert/strict";
 import { rpcCall } from "../core/rpc/client.ts";
 import { firstLines, replyTo, withCfg } from "./support/cfg-server.ts";
@@ -328,6 +329,51 @@ describe("tm: stateful relay", () => {
       assert.deepEqual(codes(uac.received), [200, 200]);
       assert.equal(requestsIn(uas.received, "MESSAGE").length, 1, "the retransmission was answered from the transaction");
     }),
+  );
+
+  test(
+    "a branch over TCP: relayed with a TCP Via, no retransmissions on the stream, the reply comes back on the connection",
+    T,
+    async () => {
+      const got: string[] = [];
+      const conns: Socket[] = [];
+      let answer = true;
+      const server = createServer((c) => {
+        conns.push(c);
+        let buf = "";
+        c.on("data", (d) => {
+          buf += d.toString("latin1");
+          let end: number;
+          while ((end = buf.indexOf("\r\n\r\n")) >= 0) {
+            const msg = buf.slice(0, end + 4);
+            buf = buf.slice(end + 4);
+            got.push(msg);
+            if (answer) c.write(replyTo(msg, 200, "OK"));
+          }
+        });
+      });
+      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+      const tcpUas = (server.address() as { port: number }).port;
+      const uac = await UdpClient.open();
+      try {
+        await withCfg(cfg(0).replace('$du = "sip:127.0.0.1:0";', `$du = "sip:127.0.0.1:${tcpUas};transport=tcp";`), async (_s, _l, port) => {
+          uac.send(port, sipRequest({ port: uac.port, ruri: "sip:bob@127.0.0.1" }));
+          await uac.waitFor(1);
+          assert.equal(statusOf(uac.received[0]!).code, 200);
+          assert.match(got[0]!, /^OPTIONS sip:bob@127.0.0.1 SIP\/2.0\r\nVia: SIP\/2.0\/TCP 127.0.0.1:\d+;branch=z9hG4bKsmt/);
+          // a silent TCP peer: one copy only (no retransmission on a stream), 408 after fr_timer
+          answer = false;
+          uac.send(port, sipRequest({ port: uac.port, method: "MESSAGE", ruri: "sip:bob@127.0.0.1" }));
+          await uac.waitFor(2, 5000);
+          assert.deepEqual(statusOf(uac.received[1]!), { code: 408, reason: "Request Timeout" });
+          assert.equal(got.filter((m) => m.startsWith("MESSAGE ")).length, 1);
+        }, ["udp:127.0.0.1:0", "tcp:127.0.0.1:0"]);
+      } finally {
+        for (const c of conns) c.destroy();
+        await new Promise<void>((r) => server.close(() => r()));
+        await uac.close();
+      }
+    },
   );
 
   test(
