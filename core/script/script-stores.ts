@@ -50,9 +50,19 @@ export class VarStore {
 /** Index into a stack: 0 the newest, -1 the oldest; "all" for `[*]`. */
 export type StackIndex = number | "all";
 
+/** What an empty store reads from (never written: writes make the store's own map first). */
+const NO_AVPS: ReadonlyMap<string, ScriptValue[]> = new Map();
+const NO_XAVPS: ReadonlyMap<string, XavpItem[]> = new Map();
+
 export class AvpStore {
-  /** Values per name, oldest first (the newest is the last element). */
-  private readonly m = new Map<string, ScriptValue[]>();
+  /** Values per name, oldest first (the newest is the last element); made on the first write. */
+  private store: Map<string, ScriptValue[]> | undefined;
+  private get m(): Map<string, ScriptValue[]> {
+    return this.store ?? (NO_AVPS as Map<string, ScriptValue[]>);
+  }
+  private get w(): Map<string, ScriptValue[]> {
+    return (this.store ??= new Map());
+  }
 
   /** The value at `index` (0 = newest, negative from the oldest); "all" joins every value with ", " (newest first). */
   get(name: string, index: StackIndex = 0): ScriptValue {
@@ -70,7 +80,7 @@ export class AvpStore {
   /** Add a value on top. */
   push(name: string, v: string | number): void {
     const s = this.m.get(name);
-    if (s === undefined) this.m.set(name, [v]);
+    if (s === undefined) this.w.set(name, [v]);
     else s.push(v);
   }
 
@@ -89,12 +99,12 @@ export class AvpStore {
     const s = this.m.get(name);
     if (s === undefined) return;
     if (index === "all") {
-      this.m.delete(name);
+      this.store?.delete(name);
       return;
     }
     const k = index >= 0 ? s.length - 1 - index : -index - 1;
     if (k >= 0 && k < s.length) s.splice(k, 1);
-    if (s.length === 0) this.m.delete(name);
+    if (s.length === 0) this.store?.delete(name);
   }
 
   count(name: string): number {
@@ -113,8 +123,11 @@ export interface XavpItem {
 }
 
 export class XavpStore {
-  /** Items per root name, newest first. */
-  private readonly m = new Map<string, XavpItem[]>();
+  /** Items per root name, newest first; made on the first write. */
+  private store: Map<string, XavpItem[]> | undefined;
+  private get m(): Map<string, XavpItem[]> {
+    return this.store ?? (NO_XAVPS as Map<string, XavpItem[]>);
+  }
 
   private item(root: string, index: number): XavpItem | undefined {
     const list = this.m.get(root);
@@ -162,12 +175,12 @@ export class XavpStore {
     const list = this.m.get(root);
     if (list === undefined) return;
     if (index === "all") {
-      this.m.delete(root);
+      this.store?.delete(root);
       return;
     }
     const k = index >= 0 ? index : list.length + index;
     if (k >= 0 && k < list.length) list.splice(k, 1);
-    if (list.length === 0) this.m.delete(root);
+    if (list.length === 0) this.store?.delete(root);
   }
 
   /** Remove a field (one value of it, or all) in item i. */
@@ -189,10 +202,11 @@ export class XavpStore {
   }
 
   private list(root: string): XavpItem[] {
-    let l = this.m.get(root);
+    const m = (this.store ??= new Map());
+    let l = m.get(root);
     if (l === undefined) {
       l = [];
-      this.m.set(root, l);
+      m.set(root, l);
     }
     return l;
   }

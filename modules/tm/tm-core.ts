@@ -21,7 +21,7 @@ import { runBranchFailure, reuseFailedBranch } from "./branch-failure.ts";
 import { cancelOneBranch, sendBranchCancel, cancelInviteTransaction } from "./cancel.ts";
 import { replyReceived, branchReplyReceived, afterBranchReplyRoute } from "./replies-received.ts";
 import { TmStats } from "./stats.ts";
-import { TimerQueue } from "./timer-queue.ts";
+import { TimerQueue, type TimerEntry } from "./timer-queue.ts";
 import { localToTag } from "./to-tag.ts";
 import { newBranch, Transaction, type Branch } from "./transaction.ts";
 
@@ -89,6 +89,7 @@ export class TmCore {
   /** INVITE transactions by Call-ID and CSeq number, for end-to-end ACKs of a relayed 2xx. */
   private readonly byDialog = new Map<string, Transaction>();
   private readonly labels: LabelSource;
+  private sweep: TimerEntry | undefined;
   /** Suspended transactions now (retransmissions are looked up only while some are). */
   suspendedCount = 0;
 
@@ -196,8 +197,7 @@ export class TmCore {
     this.byKey.set(key, t);
     this.byLabel.set(t.label, t);
     if (t.isInvite) this.byDialog.set(`${t.callId}|${t.cseqNumber}`, t);
-    const life = t.isInvite ? this.params.max_inv_lifetime : this.params.max_noninv_lifetime;
-    if (life > 0) t.lifetime = this.timers.after(life, () => this.lifetimeExpired(t));
+    this.armLifetimeSweep();
     ctx.set(T_SLOT, t);
     this.stats.created(t.isInvite);
     return t;
@@ -363,7 +363,6 @@ export class TmCore {
     if (t.phase !== "active") return;
     t.phase = "wait";
     this.unsuspend(t);
-    this.timers.cancel(t.lifetime);
     this.timers.cancel(t.uasRetr);
     this.timers.cancel(t.ackWait);
     // While waiting, a transaction only answers retransmissions (its last reply, the ACK of a
@@ -382,7 +381,6 @@ export class TmCore {
     t.phase = "gone";
     this.unsuspend(t);
     this.timers.cancel(t.wait);
-    this.timers.cancel(t.lifetime);
     this.timers.cancel(t.uasRetr);
     this.timers.cancel(t.ackWait);
     for (const b of t.branches) {
@@ -400,6 +398,25 @@ export class TmCore {
     if (!t.suspended) return;
     t.suspended = false;
     this.suspendedCount--;
+  }
+
+  /**
+   * max_inv_lifetime / max_noninv_lifetime: branch timers are already capped by them (frOf); a
+   * sweep once a second ends what nothing else would (a route that never finished), instead of
+   * one more timer per transaction.
+   */
+  private armLifetimeSweep(): void {
+    if (this.sweep !== undefined) return;
+    this.sweep = this.timers.after(1000, () => {
+      this.sweep = undefined;
+      const now = performance.now();
+      for (const t of this.byLabel.values()) {
+        if (t.phase !== "active") continue;
+        const life = t.isInvite ? this.params.max_inv_lifetime : this.params.max_noninv_lifetime;
+        if (life > 0 && now - t.created >= life) this.lifetimeExpired(t);
+      }
+      if (this.byLabel.size > 0) this.armLifetimeSweep();
+    });
   }
 
   /** The transaction outlived max_inv_lifetime/max_noninv_lifetime: every pending branch times out now. */

@@ -122,8 +122,11 @@ export class Transaction {
   avps: AvpStore;
   xavps: XavpStore;
   flags = 0;
-  /** Other modules' per-transaction state. */
-  readonly slots = new SlotMap();
+  private slotMap: SlotMap | undefined;
+  /** Other modules' per-transaction state (made on first use). */
+  get slots(): SlotMap {
+    return (this.slotMap ??= new SlotMap());
+  }
 
   /** The request as it was relayed or suspended (edits applied), for failure routes and resumes. */
   snapshot: Buffer | undefined;
@@ -132,7 +135,6 @@ export class Transaction {
   duAtCreate: string | undefined;
 
   wait: TimerEntry | undefined;
-  lifetime: TimerEntry | undefined;
   /** "active" until the wait timer is armed; "wait" absorbs retransmissions; "gone" once deleted. */
   phase: "active" | "wait" | "gone" = "active";
 
