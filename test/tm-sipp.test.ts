@@ -1,24 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createSocket } from "node:dgram";
 import { withCfg } from "./support/cfg-server.ts";
+import { freeUdpPort } from "./support/kamailio.ts";
 
 const haveSipp = spawnSync("sipp", ["-v"], { encoding: "utf8" }).error === undefined;
 // Deno's node:dgram delivers datagrams with latency spikes of 0.2-1.4 s on this machine (measured on
 // the stateless path too: sl_send_reply round trips of 8, 3, 560, 314, 1366 ms at 20/s), so SIPp's
 // 500 ms retransmission timer fires and calls fail; the same flows run on Deno in tm-relay.test.ts.
 const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
-
-/** A UDP port free right now on 127.0.0.1 (SIPp's UAS needs one we can write into the cfg). */
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const s = createSocket("udp4");
-    s.bind(0, "127.0.0.1", () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-  });
 
 const run = (args: readonly string[]): { proc: ChildProcess; done: Promise<{ code: number | null; out: string }> } => {
   const proc = spawn("sipp", [...args], { stdio: ["ignore", "pipe", "pipe"] });
@@ -45,7 +35,7 @@ test(
   "SIPp: 60 calls relayed statefully between a SIPp UAC and a SIPp UAS, none failed",
   { timeout: 120_000, skip: !haveSipp ? "sipp is not installed" : isDeno ? "Deno's UDP latency spikes exceed SIPp's T1 (see above)" : false },
   async () => {
-    const uasPort = await freePort();
+    const uasPort = await freeUdpPort();
     const uas = run(["-sn", "uas", "-i", "127.0.0.1", "-p", String(uasPort), "-m", "60", "-timeout", "60s", "-nostdin", "-trace_stat", "-stf", "/dev/null"]);
     try {
       await withCfg(cfg(uasPort), async (_s, _logs, port) => {

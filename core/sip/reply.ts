@@ -6,6 +6,7 @@
  * the headers to be well-formed.
  */
 import { checkHeader, checkValue } from "./edits.ts";
+import { fnv1a } from "./fnv1a.ts";
 import type { SipMessage } from "./message.ts";
 
 export interface ReplyOptions {
@@ -83,3 +84,12 @@ export const buildReply = (req: SipMessage, status: number, reason: string, opts
   out += `Content-Length: ${b.length}\r\n\r\n`;
   return Buffer.concat([Buffer.from(out, "utf8"), b]);
 };
+
+/**
+ * The part of a To tag that names the request, for replies made without keeping state per tag
+ * (sl) or made once per transaction (tm): a hash of the Call-ID, the From tag and the top Via
+ * branch, 8 hex digits. A retransmitted request gives the same value. Throws SipParseError when
+ * those headers are malformed.
+ */
+export const requestTagHash = (req: SipMessage): string =>
+  fnv1a(req.via().branch ?? "", fnv1a(req.from().tag ?? "", fnv1a(req.callId()))).toString(16).padStart(8, "0");

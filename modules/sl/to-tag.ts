@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { SipMessage } from "../../core/sip/message.ts";
+import { requestTagHash } from "../../core/sip/reply.ts";
 
 /**
  * To-tags for stateless replies. As Kamailio's sl does, a tag is a fixed per-server prefix and a
@@ -8,18 +9,4 @@ import type { SipMessage } from "../../core/sip/message.ts";
  */
 const prefix = randomBytes(16).toString("hex");
 
-const fnv1a = (s: string, h: number): number => {
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h;
-};
-
-export const statelessToTag = (req: SipMessage): string => {
-  let h = 0x811c9dc5;
-  h = fnv1a(req.callId(), h);
-  h = fnv1a(req.from().tag ?? "", h);
-  h = fnv1a(req.via().branch ?? "", h);
-  return `${prefix}-${h.toString(16).padStart(8, "0")}`;
-};
+export const statelessToTag = (req: SipMessage): string => `${prefix}-${requestTagHash(req)}`;

@@ -1,3 +1,5 @@
+import { fnv1a } from "../../core/sip/fnv1a.ts";
+
 /**
  * Transaction identity, as Kamailio's `$T(id_index)`/`$T(id_label)`:
  * - index: a hash of the Call-ID and the CSeq number, 0..65535 (Kamailio's bucket);
@@ -14,15 +16,7 @@ const COUNTER_MASK = (1 << (31 - OWNER_BITS)) - 1;
 export const TM_BRANCH_PREFIX = "z9hG4bKsmt";
 
 export const hashIndex = (callId: string, cseqNumber: string): number => {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < callId.length; i++) {
-    h ^= callId.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  for (let i = 0; i < cseqNumber.length; i++) {
-    h ^= cseqNumber.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
+  const h = fnv1a(cseqNumber, fnv1a(callId));
   return (h ^ (h >>> 16)) & 0xffff;
 };
 
