@@ -2,7 +2,7 @@ import { describe, test } from "node:test";
 import { createServer, type Socket } from "node:net";
 import assert from "node:assert/strict";
 import { rpcCall } from "../core/rpc/client.ts";
-import { firstLines, replyTo, withCfg } from "./support/cfg-server.ts";
+import { replyTo, withCfg } from "./support/cfg-server.ts";
 import { sipRequest, statusOf, tcpExchange, UdpClient } from "./support/sip-client.ts";
 
 const T = { timeout: 60_000 };
@@ -524,4 +524,3 @@ describe("tm: local transactions, suspend and continue", () => {
   );
 });
 
-void firstLines;

@@ -20,19 +20,7 @@ const replyOf = (ctx: CallContext, t: Transaction | undefined): { readonly code:
   return { code: t.uasStatus, reason: t.uasReason };
 };
 
-type TName =
-  | "id_index"
-  | "id_label"
-  | "id_index_n"
-  | "id_label_n"
-  | "reply_code"
-  | "reply_reason"
-  | "reply_type"
-  | "branch_index"
-  | "flags"
-  | "uri";
-
-const T_NAMES: ReadonlySet<string> = new Set([
+const T_NAME_LIST = [
   "id_index",
   "id_label",
   "id_index_n",
@@ -43,7 +31,9 @@ const T_NAMES: ReadonlySet<string> = new Set([
   "branch_index",
   "flags",
   "uri",
-]);
+] as const;
+type TName = (typeof T_NAME_LIST)[number];
+const T_NAMES: ReadonlySet<string> = new Set(T_NAME_LIST);
 
 const transaction = (ctx: CallContext, create: boolean): Transaction | undefined => {
   const tm = ctx.serviceIfLoaded(Tm);

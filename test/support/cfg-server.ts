@@ -1,7 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { RunningServer } from "../../core/server/start-server.ts";
+import { tempDir, writeManifest } from "../fixtures/manifest/helpers.ts";
 import { withServer, type LogLines } from "./with-server.ts";
 
 /** Run `body` with a server on a cfg text (written to a temporary file) on udp 127.0.0.1:0. */
@@ -10,18 +8,14 @@ export const withCfg = async <A>(
   body: (s: RunningServer, logs: LogLines, port: number) => Promise<A>,
   listen: readonly string[] = ["udp:127.0.0.1:0"],
 ): Promise<A> => {
-  const dir = mkdtempSync(join(tmpdir(), "sipmod-cfg-"));
-  const file = join(dir, "test.cfg");
-  writeFileSync(file, cfg);
+  const tmp = tempDir();
+  const file = writeManifest(tmp.dir, cfg, "test.cfg");
   try {
     return await withServer({ file, listen }, (s, logs) => body(s, logs, s.listeners.find((l) => l.proto === "udp")!.port));
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    tmp.cleanup();
   }
 };
-
-/** The first line of each message. */
-export const firstLines = (msgs: readonly string[]): string[] => msgs.map((m) => m.split("\r\n")[0]!);
 
 /** A reply to a request text, as a UAS would write it (Vias copied, To tag added). */
 export const replyTo = (req: string, code: number, reason: string, toTag = "uas1", extra: readonly string[] = []): string => {
