@@ -140,3 +140,30 @@ export const statefulCfg = (defines: Readonly<Record<string, string>>): string =
   }
   return text;
 };
+
+/**
+ * Walk `--name value` command-line options: `take(name, value)` handles one option and returns
+ * false for a name it does not know; `value()` reads the option's value. Throws on an unknown
+ * option or a missing value.
+ */
+export const eachOption = (argv: readonly string[], take: (name: string, value: () => string) => boolean): void => {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = (): string => {
+      const x = argv[++i];
+      if (x === undefined) throw new Error(`${a} needs a value`);
+      return x;
+    };
+    if (!take(a, value)) throw new Error(`unknown option ${a}`);
+  }
+};
+
+/** A comma-separated option value as a list (blanks dropped). */
+export const csv = (s: string): string[] => s.split(",").map((x) => x.trim()).filter((x) => x !== "");
+
+/** `--server 'label=command ... {port} ...'`. */
+export const serverSpec = (s: string): { readonly label: string; readonly command: string } => {
+  const eq = s.indexOf("=");
+  if (eq <= 0 || !s.includes("{port}")) throw new Error(`--server wants 'label=command ... {port} ...', got "${s}"`);
+  return { label: s.slice(0, eq), command: s.slice(eq + 1) };
+};

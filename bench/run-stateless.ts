@@ -39,7 +39,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { udpKernelDrops } from "../core/transport/udp-kernel-drops.ts";
-import { freeUdpPort, median, setAutogroupNice, sleep, stopTree, version, waitReady } from "./harness.ts";
+import { csv, eachOption, freeUdpPort, median, serverSpec, setAutogroupNice, sleep, stopTree, version, waitReady } from "./harness.ts";
 import { cpuTicks, machineJiffies, memoryKiB, processTree, ticksPerSecond } from "./proc-sample.ts";
 import { runSippStep, type SippTotals } from "./sipp-run.ts";
 
@@ -82,15 +82,8 @@ const parseArgs = (argv: readonly string[]): Options => {
     servers: [],
     json: undefined,
   };
-  const list = (s: string): string[] => s.split(",").map((x) => x.trim()).filter((x) => x !== "");
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const v = (): string => {
-      const x = argv[++i];
-      if (x === undefined) throw new Error(`${a} needs a value`);
-      return x;
-    };
-    if (a === "--rates") o.rates = list(v()).map(Number);
+  eachOption(argv, (a, v) => {
+    if (a === "--rates") o.rates = csv(v()).map(Number);
     else if (a === "--seconds") o.seconds = Number(v());
     else if (a === "--per-sipp") o.perSipp = Number(v());
     else if (a === "--sipp-buffer") o.sippBuffer = Number(v());
@@ -98,17 +91,14 @@ const parseArgs = (argv: readonly string[]): Options => {
     else if (a === "--nice") o.nice = Number(v());
     else if (a === "--rounds") o.rounds = Number(v());
     else if (a === "--kamailio-buffer") o.kamailioBuffer = Number(v());
-    else if (a === "--kamailio") o.kamailio = list(v()).map(Number);
-    else if (a === "--floor") o.floor = list(v());
-    else if (a === "--transport") o.transport = list(v());
-    else if (a === "--server") {
-      const s = v();
-      const eq = s.indexOf("=");
-      if (eq <= 0 || !s.includes("{port}")) throw new Error(`--server wants 'label=command ... {port} ...', got "${s}"`);
-      o.servers.push({ label: s.slice(0, eq), command: s.slice(eq + 1) });
-    } else if (a === "--json") o.json = v();
-    else throw new Error(`unknown option ${a}`);
-  }
+    else if (a === "--kamailio") o.kamailio = csv(v()).map(Number);
+    else if (a === "--floor") o.floor = csv(v());
+    else if (a === "--transport") o.transport = csv(v());
+    else if (a === "--server") o.servers.push(serverSpec(v()));
+    else if (a === "--json") o.json = v();
+    else return false;
+    return true;
+  });
   if (o.rates.some((r) => !(r > 0)) || o.rates.length === 0) throw new Error("--rates: positive numbers");
   if (!(o.seconds > 0 && o.seconds <= 60)) throw new Error("--seconds: between 0 and 60");
   if (!(o.perSipp > 0)) throw new Error("--per-sipp: positive");

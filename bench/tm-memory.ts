@@ -30,7 +30,7 @@ import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { freeTcpPort, freeUdpPort, setAutogroupNice, sipmodRpc, sleep, statefulCfg, stopTree, version, waitReady } from "./harness.ts";
+import { csv, eachOption, freeTcpPort, freeUdpPort, setAutogroupNice, sipmodRpc, sleep, statefulCfg, stopTree, version, waitReady } from "./harness.ts";
 import { memoryKiB, processTree } from "./proc-sample.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -49,23 +49,18 @@ interface Options {
 
 const parseArgs = (argv: readonly string[]): Options => {
   const o: Options = { n: 100000, rate: 5000, targets: ["kamailio", "node"], kamailioShm: 2048, kamailioArgs: "", linger: 10, nice: 0, json: undefined };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const v = (): string => {
-      const x = argv[++i];
-      if (x === undefined) throw new Error(`${a} needs a value`);
-      return x;
-    };
+  eachOption(argv, (a, v) => {
     if (a === "--n") o.n = Number(v());
     else if (a === "--rate") o.rate = Number(v());
-    else if (a === "--targets") o.targets = v().split(",").map((s) => s.trim()).filter((s) => s !== "");
+    else if (a === "--targets") o.targets = csv(v());
     else if (a === "--kamailio-shm") o.kamailioShm = Number(v());
     else if (a === "--kamailio-args") o.kamailioArgs = v();
     else if (a === "--linger") o.linger = Number(v());
     else if (a === "--nice") o.nice = Number(v());
     else if (a === "--json") o.json = v();
-    else throw new Error(`unknown option ${a}`);
-  }
+    else return false;
+    return true;
+  });
   if (!(Number.isInteger(o.n) && o.n >= 2 && o.n <= 1_000_000)) throw new Error("--n: 2 to 1 000 000");
   if (!(o.rate > 0 && o.rate <= 50000)) throw new Error("--rate: up to 50 000/s");
   for (const t of o.targets) if (!["kamailio", "node", "bun"].includes(t)) throw new Error(`--targets: kamailio, node, bun; not ${t}`);
