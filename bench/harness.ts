@@ -167,3 +167,41 @@ export const serverSpec = (s: string): { readonly label: string; readonly comman
   if (eq <= 0 || !s.includes("{port}")) throw new Error(`--server wants 'label=command ... {port} ...', got "${s}"`);
   return { label: s.slice(0, eq), command: s.slice(eq + 1) };
 };
+
+/** The options both SIPp rate ladders (run-stateless.ts, run-stateful.ts) take. */
+export interface LadderOptions {
+  rates: number[];
+  seconds: number;
+  retries: number;
+  nice: number;
+  rounds: number;
+  kamailio: number[];
+  kamailioBuffer: number;
+  sippBuffer: number;
+  servers: { label: string; command: string }[];
+  json: string | undefined;
+}
+
+/** Take one of the LadderOptions into `o`; false for any other option. */
+export const ladderOption = (o: LadderOptions, a: string, v: () => string): boolean => {
+  if (a === "--rates") o.rates = csv(v()).map(Number);
+  else if (a === "--seconds") o.seconds = Number(v());
+  else if (a === "--retries") o.retries = Number(v());
+  else if (a === "--nice") o.nice = Number(v());
+  else if (a === "--rounds") o.rounds = Number(v());
+  else if (a === "--kamailio") o.kamailio = csv(v()).map(Number);
+  else if (a === "--kamailio-buffer") o.kamailioBuffer = Number(v());
+  else if (a === "--sipp-buffer") o.sippBuffer = Number(v());
+  else if (a === "--server") o.servers.push(serverSpec(v()));
+  else if (a === "--json") o.json = v();
+  else return false;
+  return true;
+};
+
+/** Throw on LadderOptions out of range. */
+export const checkLadder = (o: LadderOptions): void => {
+  if (o.rates.length === 0 || o.rates.some((r) => !(r > 0))) throw new Error("--rates: positive numbers");
+  if (!(o.seconds > 0 && o.seconds <= 60)) throw new Error("--seconds: between 0 and 60");
+  if (!(Number.isInteger(o.rounds) && o.rounds >= 1 && o.rounds <= 10)) throw new Error("--rounds: 1 to 10");
+  if (!(Number.isInteger(o.nice) && o.nice >= -20 && o.nice <= 19)) throw new Error("--nice: -20 to 19");
+};

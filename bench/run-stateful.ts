@@ -45,7 +45,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { udpKernelDrops } from "../core/transport/udp-kernel-drops.ts";
-import { csv, eachOption, freeTcpPort, freeUdpPort, median, serverSpec, setAutogroupNice, sipmodRpc, sleep, statefulCfg, stopTree, version, waitReady } from "./harness.ts";
+import { checkLadder, csv, eachOption, freeTcpPort, freeUdpPort, ladderOption, median, type LadderOptions, setAutogroupNice, sipmodRpc, sleep, statefulCfg, stopTree, version, waitReady } from "./harness.ts";
 import { cpuTicks, machineJiffies, memoryKiB, processTree, ticksPerSecond } from "./proc-sample.ts";
 import { runSippStep, type SippTotals } from "./sipp-run.ts";
 
@@ -55,20 +55,10 @@ type Scenario = "options" | "call";
 const UAC: Record<Scenario, string> = { options: join(ROOT, "bench/sipp/options-uac.xml"), call: "sn:uac" };
 const UAS: Record<Scenario, string[]> = { options: ["-sf", join(ROOT, "bench/sipp/options-uas.xml")], call: ["-sn", "uas"] };
 
-interface Options {
+interface Options extends LadderOptions {
   scenario: Scenario;
-  rates: number[];
-  seconds: number;
-  retries: number;
-  nice: number;
-  rounds: number;
-  kamailio: number[];
-  kamailioBuffer: number;
   kamailioShm: number;
   sipmod: string[];
-  servers: { label: string; command: string }[];
-  sippBuffer: number;
-  json: string | undefined;
 }
 
 const parseArgs = (argv: readonly string[]): Options => {
@@ -92,25 +82,12 @@ const parseArgs = (argv: readonly string[]): Options => {
       const s = v();
       if (s !== "options" && s !== "call") throw new Error("--scenario: options or call");
       o.scenario = s;
-    } else if (a === "--rates") o.rates = csv(v()).map(Number);
-    else if (a === "--seconds") o.seconds = Number(v());
-    else if (a === "--retries") o.retries = Number(v());
-    else if (a === "--nice") o.nice = Number(v());
-    else if (a === "--rounds") o.rounds = Number(v());
-    else if (a === "--kamailio") o.kamailio = csv(v()).map(Number);
-    else if (a === "--kamailio-buffer") o.kamailioBuffer = Number(v());
-    else if (a === "--kamailio-shm") o.kamailioShm = Number(v());
+    } else if (a === "--kamailio-shm") o.kamailioShm = Number(v());
     else if (a === "--sipmod") o.sipmod = csv(v());
-    else if (a === "--sipp-buffer") o.sippBuffer = Number(v());
-    else if (a === "--server") o.servers.push(serverSpec(v()));
-    else if (a === "--json") o.json = v();
-    else return false;
+    else return ladderOption(o, a, v);
     return true;
   });
-  if (o.rates.length === 0 || o.rates.some((r) => !(r > 0))) throw new Error("--rates: positive numbers");
-  if (!(o.seconds > 0 && o.seconds <= 60)) throw new Error("--seconds: between 0 and 60");
-  if (!(Number.isInteger(o.rounds) && o.rounds >= 1 && o.rounds <= 10)) throw new Error("--rounds: 1 to 10");
-  if (!(Number.isInteger(o.nice) && o.nice >= -20 && o.nice <= 19)) throw new Error("--nice: -20 to 19");
+  checkLadder(o);
   for (const r of o.sipmod) if (r !== "node" && r !== "bun") throw new Error(`--sipmod: node or bun, not ${r}`);
   return o;
 };

@@ -39,7 +39,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { udpKernelDrops } from "../core/transport/udp-kernel-drops.ts";
-import { csv, eachOption, freeUdpPort, median, serverSpec, setAutogroupNice, sleep, stopTree, version, waitReady } from "./harness.ts";
+import { checkLadder, csv, eachOption, freeUdpPort, ladderOption, median, type LadderOptions, setAutogroupNice, sleep, stopTree, version, waitReady } from "./harness.ts";
 import { cpuTicks, machineJiffies, memoryKiB, processTree, ticksPerSecond } from "./proc-sample.ts";
 import { runSippStep, type SippTotals } from "./sipp-run.ts";
 
@@ -50,20 +50,10 @@ const KAM_CFG = join(ROOT, "bench/kamailio/stateless.cfg");
 // ------------------------------------------------------------------------------------------
 // options
 
-interface Options {
-  rates: number[];
-  seconds: number;
+interface Options extends LadderOptions {
   perSipp: number;
-  sippBuffer: number;
-  retries: number;
-  nice: number;
-  rounds: number;
-  kamailioBuffer: number;
-  kamailio: number[];
   floor: string[];
   transport: string[];
-  servers: { label: string; command: string }[];
-  json: string | undefined;
 }
 
 const parseArgs = (argv: readonly string[]): Options => {
@@ -83,27 +73,14 @@ const parseArgs = (argv: readonly string[]): Options => {
     json: undefined,
   };
   eachOption(argv, (a, v) => {
-    if (a === "--rates") o.rates = csv(v()).map(Number);
-    else if (a === "--seconds") o.seconds = Number(v());
-    else if (a === "--per-sipp") o.perSipp = Number(v());
-    else if (a === "--sipp-buffer") o.sippBuffer = Number(v());
-    else if (a === "--retries") o.retries = Number(v());
-    else if (a === "--nice") o.nice = Number(v());
-    else if (a === "--rounds") o.rounds = Number(v());
-    else if (a === "--kamailio-buffer") o.kamailioBuffer = Number(v());
-    else if (a === "--kamailio") o.kamailio = csv(v()).map(Number);
+    if (a === "--per-sipp") o.perSipp = Number(v());
     else if (a === "--floor") o.floor = csv(v());
     else if (a === "--transport") o.transport = csv(v());
-    else if (a === "--server") o.servers.push(serverSpec(v()));
-    else if (a === "--json") o.json = v();
-    else return false;
+    else return ladderOption(o, a, v);
     return true;
   });
-  if (o.rates.some((r) => !(r > 0)) || o.rates.length === 0) throw new Error("--rates: positive numbers");
-  if (!(o.seconds > 0 && o.seconds <= 60)) throw new Error("--seconds: between 0 and 60");
+  checkLadder(o);
   if (!(o.perSipp > 0)) throw new Error("--per-sipp: positive");
-  if (!(Number.isInteger(o.rounds) && o.rounds >= 1 && o.rounds <= 10)) throw new Error("--rounds: 1 to 10");
-  if (!(Number.isInteger(o.nice) && o.nice >= -20 && o.nice <= 19)) throw new Error("--nice: -20 to 19");
   for (const f of [...o.floor, ...o.transport])
     if (!["node", "bun", "deno"].includes(f)) throw new Error(`--floor/--transport: node, bun or deno, not ${f}`);
   return o;
