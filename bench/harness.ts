@@ -205,3 +205,30 @@ export const checkLadder = (o: LadderOptions): void => {
   if (!(Number.isInteger(o.rounds) && o.rounds >= 1 && o.rounds <= 10)) throw new Error("--rounds: 1 to 10");
   if (!(Number.isInteger(o.nice) && o.nice >= -20 && o.nice <= 19)) throw new Error("--nice: -20 to 19");
 };
+
+/**
+ * Run every target `count` times; rounds alternate the order (drift in machine load evens out).
+ * result[i][k]: round i, target k in list order, whatever order it ran in.
+ */
+export const runRounds = async <T, R>(list: readonly T[], count: number, run: (t: T) => Promise<R>): Promise<R[][]> => {
+  const rounds: R[][] = [];
+  for (let i = 0; i < count; i++) {
+    process.stderr.write(`\n#### round ${i + 1} of ${count}\n`);
+    const order = list.map((_, k) => k);
+    if (i % 2 === 1) order.reverse();
+    const round: R[] = new Array(list.length);
+    for (const k of order) round[k] = await run(list[k]!);
+    rounds.push(round);
+  }
+  return rounds;
+};
+
+/** The best passing rate of one target's run (0 when none passed). */
+export const bestRate = (r: { readonly best: { readonly rate: number } | undefined } | undefined): number => r?.best?.rate ?? 0;
+
+/** Median over the rounds of target k's best rate / target `ref`'s ("-" without a reference). */
+export const ratioToRef = (rounds: readonly (readonly { readonly best: { readonly rate: number } | undefined }[])[], k: number, ref: number): string => {
+  if (ref < 0) return "-";
+  const rs = rounds.map((r) => (bestRate(r[ref]) > 0 ? bestRate(r[k]) / bestRate(r[ref]) : NaN)).filter((x) => !Number.isNaN(x));
+  return rs.length === 0 ? "-" : median(rs).toFixed(2);
+};

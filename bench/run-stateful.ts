@@ -45,7 +45,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { udpKernelDrops } from "../core/transport/udp-kernel-drops.ts";
-import { checkLadder, csv, eachOption, freeTcpPort, freeUdpPort, ladderOption, median, type LadderOptions, setAutogroupNice, sipmodRpc, sleep, statefulCfg, stopTree, version, waitReady } from "./harness.ts";
+import { bestRate, checkLadder, csv, ratioToRef, runRounds, eachOption, freeTcpPort, freeUdpPort, ladderOption, median, type LadderOptions, setAutogroupNice, sipmodRpc, sleep, statefulCfg, stopTree, version, waitReady } from "./harness.ts";
 import { cpuTicks, machineJiffies, memoryKiB, processTree, ticksPerSecond } from "./proc-sample.ts";
 import { runSippStep, type SippTotals } from "./sipp-run.ts";
 
@@ -383,29 +383,17 @@ const main = async () => {
   const restoreNice = o.nice !== 0 ? setAutogroupNice(o.nice) : () => {};
   const work = mkdtempSync(join(tmpdir(), "sipmod-bench-sf-"));
   const list = targets(o);
-  const rounds: TargetResult[][] = [];
   const stamp = new Date().toISOString();
   const load0 = loadavg()[0]!;
+  let rounds: TargetResult[][];
   try {
-    for (let i = 0; i < o.rounds; i++) {
-      process.stderr.write(`\n#### round ${i + 1} of ${o.rounds}\n`);
-      const order = list.map((_, k) => k);
-      if (i % 2 === 1) order.reverse();
-      const round: TargetResult[] = new Array(list.length);
-      for (const k of order) round[k] = await runTarget(list[k]!, o, work);
-      rounds.push(round);
-    }
+    rounds = await runRounds(list, o.rounds, (t) => runTarget(t, o, work));
   } finally {
     restoreNice();
     rmSync(work, { recursive: true, force: true });
   }
-  const bestRate = (r: TargetResult | undefined): number => r?.best?.rate ?? 0;
   const k1 = list.findIndex((t) => t.kind === "kamailio" && t.kamChildren === 1);
-  const ratioCell = (k: number): string => {
-    if (k1 < 0) return "-";
-    const rs = rounds.map((r) => (bestRate(r[k1]) > 0 ? bestRate(r[k]) / bestRate(r[k1]) : NaN)).filter((x) => !Number.isNaN(x));
-    return rs.length === 0 ? "-" : median(rs).toFixed(2);
-  };
+  const ratioCell = (k: number): string => ratioToRef(rounds, k, k1);
   const what = o.scenario === "options" ? "OPTIONS -> 200" : "calls INVITE/100/180/200/ACK/BYE/200";
   const lines = [
     `Stateful relay (t_relay to a SIPp UAS), ${what}, SIPp UAC and UAS on 127.0.0.1, ${o.seconds} s per step, ${o.rounds} round(s), ${stamp}` +

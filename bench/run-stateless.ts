@@ -39,7 +39,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { udpKernelDrops } from "../core/transport/udp-kernel-drops.ts";
-import { checkLadder, csv, eachOption, freeUdpPort, ladderOption, median, type LadderOptions, setAutogroupNice, sleep, stopTree, version, waitReady } from "./harness.ts";
+import { bestRate, checkLadder, csv, ratioToRef, runRounds, eachOption, freeUdpPort, ladderOption, median, type LadderOptions, setAutogroupNice, sleep, stopTree, version, waitReady } from "./harness.ts";
 import { cpuTicks, machineJiffies, memoryKiB, processTree, ticksPerSecond } from "./proc-sample.ts";
 import { runSippStep, type SippTotals } from "./sipp-run.ts";
 
@@ -291,32 +291,19 @@ const main = async () => {
   const restoreNice = o.nice !== 0 ? setAutogroupNice(o.nice) : () => {};
   const work = mkdtempSync(join(tmpdir(), "sipmod-bench-"));
   const list = targets(o);
-  // rounds[i][k]: round i, target k (targets in list order whatever order they ran in).
-  const rounds: TargetResult[][] = [];
   const stamp = new Date().toISOString();
   const load0 = loadavg()[0]!;
+  let rounds: TargetResult[][];
   try {
-    for (let i = 0; i < o.rounds; i++) {
-      process.stderr.write(`\n#### round ${i + 1} of ${o.rounds}\n`);
-      const order = list.map((_, k) => k);
-      if (i % 2 === 1) order.reverse(); // alternate the order so drift in machine load evens out
-      const round: TargetResult[] = new Array(list.length);
-      for (const k of order) round[k] = await runTarget(list[k]!, o, work);
-      rounds.push(round);
-    }
+    rounds = await runRounds(list, o.rounds, (t) => runTarget(t, o, work));
   } finally {
     restoreNice();
     rmSync(work, { recursive: true, force: true });
   }
-  const bestRate = (r: TargetResult | undefined): number => r?.best?.rate ?? 0;
   const kamIndex = (c: number) => list.findIndex((t) => t.kind === "kamailio" && t.kamChildren === c);
   const k1 = kamIndex(1);
   const k2 = kamIndex(2);
-  const ratioCell = (k: number, kam: number): string => {
-    if (kam < 0) return "-";
-    const rs = rounds.map((r) => (bestRate(r[kam]) > 0 ? bestRate(r[k]) / bestRate(r[kam]) : NaN)).filter((x) => !Number.isNaN(x));
-    return rs.length === 0 ? "-" : median(rs).toFixed(2);
-  };
+  const ratioCell = (k: number, kam: number): string => ratioToRef(rounds, k, kam);
   const lines = [
     `Stateless OPTIONS -> 200, SIPp 3.6.1 UAC on 127.0.0.1, ${o.seconds} s per step, ${o.rounds} round(s), ${stamp}` +
       (o.nice !== 0 ? `, servers and SIPp at nice ${o.nice}` : ""),
