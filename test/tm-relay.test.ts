@@ -1,4 +1,5 @@
 import { describe, test } from "node:test";
+import { lookup } from "node:dns/promises";
 import { createServer, type Socket } from "node:net";
 import assert from "node:assert/strict";
 import { rpcCall } from "../core/rpc/client.ts";
@@ -6,6 +7,7 @@ import { replyTo, withCfg } from "./support/cfg-server.ts";
 import { sipRequest, statusOf, tcpExchange, UdpClient } from "./support/sip-client.ts";
 
 const T = { timeout: 60_000 };
+const localhostIp = (await lookup("localhost")).address;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A cfg relaying everything to the UAS, with short timers; user "fail" arms failure_route[F]. */
@@ -374,6 +376,40 @@ describe("tm: stateful relay", () => {
         await uac.close();
       }
     },
+  );
+
+  test(
+    "t_precheck_trans: a copy that arrives while the first is still being routed (waiting for DNS) is told apart",
+    // the first copy waits for the resolver on "localhost", which must give the UAS's address
+    { ...T, skip: localhostIp === "127.0.0.1" ? false : "localhost does not resolve to 127.0.0.1 here" },
+    relayCase(
+      (uas) => `
+loadmodule "tm.so"
+loadmodule "tmx.so"
+loadmodule "sl.so"
+loadmodule "pv.so"
+request_route {
+  if (t_precheck_trans()) {
+    sl_send_reply(482, "Copy In Progress");
+    exit;
+  }
+  $du = "sip:localhost:${uas}";
+  t_relay();
+}
+`,
+      async (uac, uas, port) => {
+        const req = sipRequest({ port: uac.port, method: "MESSAGE", ruri: "sip:bob@127.0.0.1", branch: "z9hG4bK-pre-1" });
+        uac.send(port, req);
+        uac.send(port, req);
+        const [down] = await uas.waitFor(1);
+        await uac.waitFor(1);
+        assert.deepEqual(statusOf(uac.received[0]!), { code: 482, reason: "Copy In Progress" });
+        uas.send(port, replyTo(down!, 200, "OK"));
+        await uac.waitFor(2);
+        assert.equal(statusOf(uac.received[1]!).code, 200);
+        assert.equal(requestsIn(uas.received, "MESSAGE").length, 1);
+      },
+    ),
   );
 
   test(
