@@ -230,6 +230,25 @@ describe("header access", () => {
     assert.equal(m.from().display, "Jürgen Ω");
     assert.equal(m.header("subject"), "ça va");
   });
+
+  test("UTF-8 is decoded value by value: an ASCII value beside a non-ASCII one is cut as is", () => {
+    const lines = base.filter((h) => !h.startsWith("From") && !h.startsWith("Call-ID") && !h.startsWith("Via"));
+    const m = ok(
+      req([
+        "Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKutf8;x=\"für\"",
+        'From: "Zoë" <sip:z@example.com>;x="ünï";tag=t9',
+        "Call-ID: ñ1@example.com",
+        ...lines,
+      ]),
+    );
+    assert.equal(m.callId(), "ñ1@example.com");
+    assert.equal(m.via().branch, "z9hG4bKutf8");
+    assert.equal(m.via().params.get("x"), '"für"');
+    assert.equal(m.from().display, "Zoë");
+    assert.equal(m.from().tag, "t9");
+    assert.equal(m.from().params.get("x"), '"ünï"');
+    assert.equal(m.header("to"), base.find((h) => h.startsWith("To:"))!.slice(4));
+  });
 });
 
 describe("failures and limits", () => {

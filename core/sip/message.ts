@@ -16,7 +16,6 @@
  * Getters always show the message as received (Kamailio semantics: lumps are not visible to
  * header getters). `currentRuri()` shows the R-URI after `setRuri`.
  */
-import { isAscii } from "node:buffer";
 import { parseCSeqAt, type CSeq } from "./cseq.ts";
 import { checkHeader, checkValue, MessageEdits } from "./edits.ts";
 import {
@@ -125,7 +124,6 @@ export class SipMessage implements Src {
   private readonly text: string;
   /** first index (or -1) and count of each core header id */
   private readonly firstOf: number[];
-  private _ascii = -1;
   private _method: string | undefined = undefined;
   private _ruri: string | undefined = undefined;
   private _ruriParsed: SipUri | null | undefined = undefined;
@@ -245,17 +243,14 @@ export class SipMessage implements Src {
   }
 
   /**
-   * Is the whole buffer ASCII? Then latin1 text and UTF-8 agree and values are cut from the text.
-   * The whole buffer is checked (a subarray would cost an allocation); a non-ASCII body only
-   * sends header decoding down the (correct, slower) UTF-8 path.
+   * Text of bytes [start, end): a cut of the latin1 text when those bytes are ASCII (the usual
+   * case), else UTF-8 decoded. Only the range is checked, never the whole message: a native
+   * whole-buffer check costs more per message than the few values a message ever has cut.
    */
-  private isAscii(): boolean {
-    if (this._ascii < 0) this._ascii = isAscii(this.buf) ? 1 : 0;
-    return this._ascii === 1;
-  }
-
   private decode(start: number, end: number): string {
-    return this.isAscii() ? this.text.slice(start, end) : this.buf.toString("utf8", start, end);
+    const b = this.buf;
+    for (let i = start; i < end; i++) if (b[i]! > 0x7f) return b.toString("utf8", start, end);
+    return this.text.slice(start, end);
   }
 
   /** Start and end (byte offsets) of the value returned by the last src() call. */
@@ -272,9 +267,9 @@ export class SipMessage implements Src {
     return this.text;
   }
 
-  /** @internal Src: true when every byte is ASCII. */
+  /** @internal Src: false ("not known to be all ASCII"): every cut checks its own range. */
   get ascii(): boolean {
-    return this.isAscii();
+    return false;
   }
 
   /** The whole message as a parser source. */

@@ -4,7 +4,7 @@
  * and header parameters. In the bare addr-spec form everything after the first ';' is a header
  * parameter, and the URI may not contain ',', '?' or ';'.
  */
-import { cut, nameBytes, parseParams, scanClass, scanParams, scanQuoted, skipWs, srcOf, TOKEN, unquote, type Src } from "./text-scan.ts";
+import { cut, cutParamValue, nameBytes, parseParams, scanClass, scanParams, scanQuoted, skipWs, srcOf, TOKEN, unquote, type Src } from "./text-scan.ts";
 
 export interface NameAddr {
   /** Display name: quotes removed and quoted-pairs resolved; token form trimmed. */
@@ -121,7 +121,7 @@ const finish = (
     if (j < 0) return undefined;
     j = skipWs(b, j, end);
     if (j !== end) return undefined;
-    if (found[0]! >= 0) tag = cut(src, found[0]!, found[1]!);
+    if (found[0]! >= 0) tag = cutParamValue(src, found[0]!, found[1]!);
   }
   return new ParsedNameAddr(src, start, end, dStart, dEnd, quoted, uStart, uEnd, bracketed, tag, paramsAt);
 };

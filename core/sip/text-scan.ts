@@ -25,8 +25,9 @@ export const HOST = table("-._");
 
 /**
  * Text to parse: its bytes `b`, and `t`, the same bytes as a latin1 string (t.charCodeAt(i) ===
- * b[i]), used only to cut result strings. `ascii`: no byte above 0x7f (then a latin1 cut is the
- * UTF-8 text; otherwise `cut` decodes UTF-8).
+ * b[i]), used only to cut result strings. `ascii`: every byte is known to be below 0x80 (then a
+ * latin1 cut is the UTF-8 text); when false, `cut` checks the bytes of its range and decodes UTF-8
+ * when one is above 0x7f.
  */
 export interface Src {
   readonly b: Uint8Array;
@@ -82,6 +83,13 @@ export const scanQuoted = (b: Uint8Array, i: number, end: number): number => {
   }
   return -1;
 };
+
+/**
+ * The text of a parameter value found by scanParams/parseParams: an unquoted value was scanned
+ * with PARAM_VALUE (ASCII only), so it is cut from the latin1 text as is; a quoted one may hold
+ * UTF-8 and goes through `cut`.
+ */
+export const cutParamValue = (src: Src, a: number, e: number): string => (src.b[a] === 34 ? cut(src, a, e) : src.t.slice(a, e));
 
 /** Content of a quoted string (between the quotes: [start, end)) with quoted-pairs resolved. */
 export const unquote = (src: Src, start: number, end: number): string => {
@@ -174,7 +182,7 @@ export const parseParams = (src: Src, i: number, end: number, into: Map<string, 
       } else {
         const vEnd = scanClass(b, j, end, PARAM_VALUE);
         if (vEnd === j) return -1;
-        value = cut(src, j, vEnd);
+        value = src.t.slice(j, vEnd); // PARAM_VALUE bytes are ASCII
         j = vEnd;
       }
     } else {

@@ -2,7 +2,7 @@
  * Via header values (RFC 3261 §20.42): `SIP / 2.0 / UDP host[:port] *(;param)`, LWS allowed
  * around '/', ':', ';' and '='. One Via header line may carry several comma-separated values.
  */
-import { cut, HOST, nameBytes, PARAM_VALUE, parseParams, scanClass, scanParams, scanQuoted, skipWs, srcOf, TOKEN, type Src } from "./text-scan.ts";
+import { cut, cutParamValue, HOST, nameBytes, PARAM_VALUE, parseParams, scanClass, scanParams, scanQuoted, skipWs, srcOf, TOKEN, type Src } from "./text-scan.ts";
 
 export interface Via {
   /** "SIP/2.0" (protocol name and version as written, whitespace removed). */
@@ -63,7 +63,7 @@ class ParsedVia implements Via {
 }
 
 const valueOf = (src: Src, w: number): string | undefined =>
-  found[2 * w]! < 0 ? undefined : cut(src, found[2 * w]!, found[2 * w + 1]!);
+  found[2 * w]! < 0 ? undefined : cutParamValue(src, found[2 * w]!, found[2 * w + 1]!);
 
 /** Upper-case transport from bytes [i, e), with constants for the usual ones (no allocation). */
 const transportOf = (src: Src, i: number, e: number): string => {
