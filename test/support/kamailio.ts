@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createSocket } from "node:dgram";
-import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 
@@ -169,16 +169,35 @@ const probeRequest = (port: number, n: number): Buffer =>
   );
 
 /**
- * True when a UDP socket of 127.0.0.1 is bound to `port` (Linux /proc/net/udp): Kamailio binds its
- * sockets before it forks the receiving processes, and datagrams sent from then on wait in the
- * socket's buffer until a receiver reads them.
+ * True when a UDP socket of 127.0.0.1 bound to `port` belongs to a process of the process group
+ * `pgid` (Linux /proc): Kamailio binds its sockets before it forks the receiving processes, and
+ * datagrams sent from then on wait in the socket's buffer until a receiver reads them. The owner is
+ * checked because the port was only free a moment ago: another process may hold it now, and its
+ * socket must not count as Kamailio's.
  */
-const udpBound = (port: number): boolean => {
+const udpBoundBy = (port: number, pgid: number): boolean => {
   try {
     const want = `0100007F:${port.toString(16).toUpperCase().padStart(4, "0")}`;
-    return readFileSync("/proc/net/udp", "utf8")
-      .split("\n")
-      .some((line) => line.trim().split(/\s+/)[1] === want);
+    const inodes = new Set<string>();
+    for (const line of readFileSync("/proc/net/udp", "utf8").split("\n")) {
+      const f = line.trim().split(/\s+/);
+      if (f[1] === want && f[9] !== undefined) inodes.add(`socket:[${f[9]}]`);
+    }
+    if (inodes.size === 0) return false;
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        // field 5 of /proc/<pid>/stat is the process group; the name (field 2) may hold spaces, so count from its ')'
+        const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+        if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]) !== pgid) continue;
+        for (const fd of readdirSync(`/proc/${entry}/fd`)) {
+          if (inodes.has(readlinkSync(`/proc/${entry}/fd/${fd}`))) return true;
+        }
+      } catch {
+        // the process ended meanwhile, or its fds are not ours to read
+      }
+    }
+    return false;
   } catch {
     return false;
   }
@@ -256,7 +275,7 @@ const startOnce = async (cfgText: string, opts: KamailioOptions): Promise<Kamail
       if (Date.now() > until) throw new Error(`kamailio did not answer an OPTIONS within ${opts.startTimeoutMs ?? 15_000} ms:\n${out}`);
       sock.send(probeRequest(sock.address().port, n++), port, "127.0.0.1");
       await sleep(100);
-      if (boundAt === undefined && udpBound(port)) boundAt = Date.now();
+      if (boundAt === undefined && udpBoundBy(port, pid)) boundAt = Date.now();
     }
   } catch (e) {
     await stop();
