@@ -4,6 +4,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import { cpus } from "node:os";
 
 let clkTck: number | undefined;
 /** Clock ticks per second of utime/stime in /proc/<pid>/stat. */
@@ -96,3 +97,10 @@ export const machineJiffies = (): { busy: number; total: number } => {
   const total = first.slice(0, 8).reduce((a, b) => a + b, 0);
   return { busy: total - idle, total };
 };
+
+/** Whole-machine CPU busy between two machineJiffies() readings, percent of one core (2 cores = 200%). */
+export const machinePercent = (m0: { busy: number; total: number }, m1: { busy: number; total: number }): number =>
+  m1.total > m0.total ? ((m1.busy - m0.busy) / (m1.total - m0.total)) * 100 * cpus().length : 0;
+
+/** KiB to MiB with one decimal. */
+export const mib = (kib: number): number => Math.round((kib / 1024) * 10) / 10;

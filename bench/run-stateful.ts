@@ -40,13 +40,13 @@
  * Only 127.0.0.1 is used. Run as root for Kamailio.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, tmpdir } from "node:os";
+import { mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { udpKernelDrops } from "../core/transport/udp-kernel-drops.ts";
-import { bestRate, checkLadder, csv, ratioToRef, runRounds, eachOption, freeTcpPort, freeUdpPort, ladderOption, median, type LadderOptions, setAutogroupNice, sipmodRpc, sleep, statefulCfg, stopTree, version, waitReady } from "./harness.ts";
-import { cpuTicks, machineJiffies, memoryKiB, processTree, ticksPerSecond } from "./proc-sample.ts";
+import { csv, eachOption, freeTcpPort, freeUdpPort, sipmodRpc, sleep, statefulCfg, stopTree, version, waitReady } from "./harness.ts";
+import { checkLadder, climb, ladderOption, type LadderOptions, machineLine, ratioToRef, runLadderRounds, runMain, sippProblems, targetSummary, verdict } from "./ladder.ts";
+import { cpuTicks, machineJiffies, machinePercent, memoryKiB, mib, processTree, ticksPerSecond } from "./proc-sample.ts";
 import { runSippStep, type SippTotals } from "./sipp-run.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -232,17 +232,12 @@ interface TargetResult {
 }
 
 const judge = (rate: number, t: SippTotals, u: UasCounters, tmRetr: number | undefined): { pass: boolean; why: string } => {
-  const why: string[] = [];
-  if (t.failed > 0) why.push(`${t.failed} failed`);
-  if (t.retransmissions > 0) why.push(`${t.retransmissions} retrans`);
-  if (t.unexpected > 0 || t.outOfCall > 0 || t.deadCall > 0) why.push(`${t.unexpected + t.outOfCall + t.deadCall} unexpected`);
-  if (t.successful < t.created || t.created === 0) why.push(`${t.created - t.successful} unanswered`);
-  if (t.callRate < rate * 0.95) why.push(`sipp reached ${Math.round(t.callRate)}/s`);
+  const why = sippProblems(rate, t);
   if (u.failed > 0) why.push(`UAS ${u.failed} failed`);
   if (u.retransmissions > 0) why.push(`UAS ${u.retransmissions} retrans`);
   if (u.unexpected + u.outOfCall + u.deadCall > 0) why.push(`UAS ${u.unexpected + u.outOfCall + u.deadCall} unexpected/dead`);
   if (tmRetr !== undefined && tmRetr > 0) why.push(`tm ${tmRetr} request retrans`);
-  return { pass: why.length === 0, why: why.join(", ") || "ok" };
+  return verdict(why);
 };
 
 const tmRetransmissions = async (rpcPort: number | undefined): Promise<number | undefined> => {
@@ -292,21 +287,8 @@ const runTarget = async (target: Target, o: Options, work: string): Promise<Targ
   await runSippStep({ scenario: UAC[o.scenario], serverPort: port, localPorts: [await freeUdpPort()], rate: lowest, seconds: 2, workDir: dir, tag: "warm", sippBuffer: o.sippBuffer, nice: o.nice });
   await sleep(2000);
 
-  const steps: StepResult[] = [];
-  let best: StepResult | undefined;
-  for (const rate of [...o.rates].sort((a, b) => a - b)) {
-    let r: StepResult | undefined;
-    for (let attempt = 0; attempt <= o.retries; attempt++) {
-      r = await measureStep(o, pid, port, uas, rpcPort, dir, rate, attempt);
-      steps.push(r);
-      await sleep(1000);
-      if (r.pass) break;
-    }
-    if (r === undefined || !r.pass) break;
-    best = r;
-  }
+  const { steps, best } = await climb(o, (rate, attempt) => measureStep(o, pid, port, uas, rpcPort, dir, rate, attempt));
   await stopAll();
-  const mib = (k: number) => Math.round((k / 1024) * 10) / 10;
   return { label: target.label, version: target.versionText, command, steps, best, idlePssMiB: mib(idle.pss), idleRssMiB: mib(idle.rss) };
 };
 
@@ -339,8 +321,7 @@ const measureStep = async (
   const wall = (performance.now() - w0) / 1000;
   const cpu = ((cpuTicks(processTree(pid)) - t0) / ticksPerSecond() / wall) * 100;
   const uasCpu = ((cpuTicks([uas.proc.pid!]) - u0) / ticksPerSecond() / wall) * 100;
-  const m1 = machineJiffies();
-  const machine = m1.total > m0.total ? ((m1.busy - m0.busy) / (m1.total - m0.total)) * 100 * cpus().length : 0;
+  const machine = machinePercent(m0, machineJiffies());
   const drops1 = udpKernelDrops("127.0.0.1", port, 4);
   const end = memoryKiB(processTree(pid));
   if (end.pss > peak.pss) peak = end;
@@ -357,8 +338,8 @@ const measureStep = async (
     achieved: Math.round(sipp.callRate),
     cpuPercent: Math.round(cpu),
     uasCpuPercent: Math.round(uasCpu),
-    pssMiB: Math.round((peak.pss / 1024) * 10) / 10,
-    rssMiB: Math.round((peak.rss / 1024) * 10) / 10,
+    pssMiB: mib(peak.pss),
+    rssMiB: mib(peak.rss),
     serverDrops: drops0 !== undefined && drops1 !== undefined ? drops1 - drops0 : undefined,
     machinePercent: Math.round(machine),
     attempt,
@@ -380,48 +361,28 @@ const measureStep = async (
 
 const main = async () => {
   const o = parseArgs(process.argv.slice(2));
-  const restoreNice = o.nice !== 0 ? setAutogroupNice(o.nice) : () => {};
-  const work = mkdtempSync(join(tmpdir(), "sipmod-bench-sf-"));
   const list = targets(o);
-  const stamp = new Date().toISOString();
-  const load0 = loadavg()[0]!;
-  let rounds: TargetResult[][];
-  try {
-    rounds = await runRounds(list, o.rounds, (t) => runTarget(t, o, work));
-  } finally {
-    restoreNice();
-    rmSync(work, { recursive: true, force: true });
-  }
+  const { rounds, stamp, load0 } = await runLadderRounds(o, "sipmod-bench-sf-", list, (t, work) => runTarget(t, o, work));
   const k1 = list.findIndex((t) => t.kind === "kamailio" && t.kamChildren === 1);
-  const ratioCell = (k: number): string => ratioToRef(rounds, k, k1);
   const what = o.scenario === "options" ? "OPTIONS -> 200" : "calls INVITE/100/180/200/ACK/BYE/200";
   const lines = [
     `Stateful relay (t_relay to a SIPp UAS), ${what}, SIPp UAC and UAS on 127.0.0.1, ${o.seconds} s per step, ${o.rounds} round(s), ${stamp}` +
       (o.nice !== 0 ? `, servers and SIPp at nice ${o.nice}` : ""),
-    `${cpus().length} cores, load average ${load0.toFixed(2)} at start, ${loadavg()[0]!.toFixed(2)} at end`,
+    machineLine(load0),
     "",
     "| server | version | max rate, zero failures and retransmissions (median; each round) | server CPU at that rate | UAS SIPp CPU | memory PSS idle -> at rate (RSS at rate) | next step failed with (kernel drops at server) | vs Kamailio c=1 |",
     "|---|---|---|---|---|---|---|---|",
   ];
   list.forEach((t, k) => {
-    const runs = rounds.map((r) => r[k]!);
-    const rates = runs.map(bestRate);
-    const mid = [...runs].sort((x, y) => bestRate(x) - bestRate(y))[Math.floor((runs.length - 1) / 2)]!;
-    const b = mid.best;
-    const lastStep = mid.steps[mid.steps.length - 1];
-    const failStep = lastStep !== undefined && !lastStep.pass ? lastStep : undefined;
-    const rateCell = b ? `${median(rates)}/s${runs.length > 1 ? ` (${rates.join(", ")})` : ""}` : (mid.error ?? "none");
+    const { mid, best: b, failStep, rateCell } = targetSummary<StepResult, TargetResult>(rounds, k);
     lines.push(
       `| ${t.label} | ${mid.version} | ${rateCell} | ${b ? `${b.cpuPercent}%` : "-"} | ${b ? `${b.uasCpuPercent}%` : "-"} | ` +
         `${mid.idlePssMiB} -> ${b ? b.pssMiB : "-"} MiB (${b ? b.rssMiB : "-"} MiB) | ` +
-        `${failStep ? `${failStep.rate}/s: ${failStep.why} (${failStep.serverDrops ?? "?"})` : "none (ladder top)"} | ${ratioCell(k)} |`,
+        `${failStep ? `${failStep.rate}/s: ${failStep.why} (${failStep.serverDrops ?? "?"})` : "none (ladder top)"} | ${ratioToRef(rounds, k, k1)} |`,
     );
   });
   process.stdout.write(`${lines.join("\n")}\n`);
   if (o.json !== undefined) writeFileSync(o.json, JSON.stringify({ date: stamp, options: o, targets: list, rounds }, null, 2));
 };
 
-main().catch((e: unknown) => {
-  process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
-  process.exit(2);
-});
+runMain(main);

@@ -34,13 +34,13 @@
  * Only 127.0.0.1 is used. Run as root for Kamailio (it runs in the foreground with -DD -E).
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, tmpdir } from "node:os";
+import { mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { udpKernelDrops } from "../core/transport/udp-kernel-drops.ts";
-import { bestRate, checkLadder, csv, ratioToRef, runRounds, eachOption, freeUdpPort, ladderOption, median, type LadderOptions, setAutogroupNice, sleep, stopTree, version, waitReady } from "./harness.ts";
-import { cpuTicks, machineJiffies, memoryKiB, processTree, ticksPerSecond } from "./proc-sample.ts";
+import { csv, eachOption, freeUdpPort, sleep, stopTree, version, waitReady } from "./harness.ts";
+import { checkLadder, climb, ladderOption, type LadderOptions, machineLine, ratioToRef, runLadderRounds, runMain, sippProblems, targetSummary, verdict } from "./ladder.ts";
+import { cpuTicks, machineJiffies, machinePercent, memoryKiB, mib, processTree, ticksPerSecond } from "./proc-sample.ts";
 import { runSippStep, type SippTotals } from "./sipp-run.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -172,17 +172,6 @@ interface TargetResult {
   readonly error?: string;
 }
 
-const judge = (rate: number, t: SippTotals): { pass: boolean; why: string } => {
-  const why: string[] = [];
-  if (t.failed > 0) why.push(`${t.failed} failed`);
-  if (t.retransmissions > 0) why.push(`${t.retransmissions} retrans`);
-  if (t.unexpected > 0 || t.outOfCall > 0 || t.deadCall > 0)
-    why.push(`${t.unexpected + t.outOfCall + t.deadCall} unexpected`);
-  if (t.successful < t.created || t.created === 0) why.push(`${t.created - t.successful} unanswered`);
-  if (t.callRate < rate * 0.95) why.push(`sipp reached ${Math.round(t.callRate)}/s`);
-  return { pass: why.length === 0, why: why.join(", ") || "ok" };
-};
-
 /** One SIPp step against the running server, with CPU, memory, drops and machine load. */
 const measureStep = async (
   o: Options,
@@ -215,19 +204,18 @@ const measureStep = async (
   const drops1 = udpKernelDrops("127.0.0.1", port, 4);
   const wall = (performance.now() - w0) / 1000;
   const cpu = ((cpuTicks(processTree(pid)) - t0) / ticksPerSecond() / wall) * 100;
-  const m1 = machineJiffies();
-  const machine = m1.total > m0.total ? ((m1.busy - m0.busy) / (m1.total - m0.total)) * 100 * cpus().length : 0;
+  const machine = machinePercent(m0, machineJiffies());
   const end = memoryKiB(processTree(pid));
   if (end.pss > peak.pss) peak = end;
-  const j = judge(rate, sipp);
+  const j = verdict(sippProblems(rate, sipp));
   const r: StepResult = {
     rate,
     pass: j.pass,
     why: j.why,
     achieved: Math.round(sipp.callRate),
     cpuPercent: Math.round(cpu),
-    pssMiB: Math.round((peak.pss / 1024) * 10) / 10,
-    rssMiB: Math.round((peak.rss / 1024) * 10) / 10,
+    pssMiB: mib(peak.pss),
+    rssMiB: mib(peak.rss),
     serverDrops: drops0 !== undefined && drops1 !== undefined ? drops1 - drops0 : undefined,
     sippDrops: sippDrops.size > 0 ? [...sippDrops.values()].reduce((a, b) => a + b, 0) : undefined,
     machinePercent: Math.round(machine),
@@ -266,21 +254,9 @@ const runTarget = async (target: Target, o: Options, work: string): Promise<Targ
   await runSippStep({ scenario: SCENARIO, serverPort: port, localPorts: warmPorts, rate: lowest, seconds: 2, workDir: dir, tag: "warm", sippBuffer: o.sippBuffer, nice: o.nice });
   await sleep(500);
 
-  const steps: StepResult[] = [];
-  let best: StepResult | undefined;
-  for (const rate of [...o.rates].sort((a, b) => a - b)) {
-    let r: StepResult | undefined;
-    for (let attempt = 0; attempt <= o.retries; attempt++) {
-      r = await measureStep(o, pid, port, dir, rate, attempt);
-      steps.push(r);
-      await sleep(1000);
-      if (r.pass) break;
-    }
-    if (r === undefined || !r.pass) break;
-    best = r;
-  }
+  const { steps, best } = await climb(o, (rate, attempt) => measureStep(o, pid, port, dir, rate, attempt));
   await stopTree(proc);
-  return { label: target.label, version: target.versionText, command, steps, best, idlePssMiB: Math.round((idle.pss / 1024) * 10) / 10 };
+  return { label: target.label, version: target.versionText, command, steps, best, idlePssMiB: mib(idle.pss) };
 };
 
 // ------------------------------------------------------------------------------------------
@@ -288,54 +264,30 @@ const runTarget = async (target: Target, o: Options, work: string): Promise<Targ
 
 const main = async () => {
   const o = parseArgs(process.argv.slice(2));
-  const restoreNice = o.nice !== 0 ? setAutogroupNice(o.nice) : () => {};
-  const work = mkdtempSync(join(tmpdir(), "sipmod-bench-"));
   const list = targets(o);
-  const stamp = new Date().toISOString();
-  const load0 = loadavg()[0]!;
-  let rounds: TargetResult[][];
-  try {
-    rounds = await runRounds(list, o.rounds, (t) => runTarget(t, o, work));
-  } finally {
-    restoreNice();
-    rmSync(work, { recursive: true, force: true });
-  }
+  const { rounds, stamp, load0 } = await runLadderRounds(o, "sipmod-bench-", list, (t, work) => runTarget(t, o, work));
   const kamIndex = (c: number) => list.findIndex((t) => t.kind === "kamailio" && t.kamChildren === c);
   const k1 = kamIndex(1);
   const k2 = kamIndex(2);
-  const ratioCell = (k: number, kam: number): string => ratioToRef(rounds, k, kam);
   const lines = [
     `Stateless OPTIONS -> 200, SIPp 3.6.1 UAC on 127.0.0.1, ${o.seconds} s per step, ${o.rounds} round(s), ${stamp}` +
       (o.nice !== 0 ? `, servers and SIPp at nice ${o.nice}` : ""),
-    `${cpus().length} cores, load average ${load0.toFixed(2)} at start, ${loadavg()[0]!.toFixed(2)} at end` +
-      (load0 > 0.5 ? " (other work was running: figures are pessimistic)" : ""),
+    machineLine(load0, 0.5),
     "",
     "| server | version | max rate, zero failures (median; each round) | CPU at that rate | memory PSS (idle -> at rate) | next step failed with (kernel drops server/sipp) | vs Kamailio c=1 | vs Kamailio c=2 |",
     "|---|---|---|---|---|---|---|---|",
   ];
   list.forEach((t, k) => {
-    const runs = rounds.map((r) => r[k]!);
-    const rates = runs.map(bestRate);
-    // The round whose best rate is the median (lower middle) speaks for CPU, memory and failure.
-    const mid = [...runs].sort((x, y) => bestRate(x) - bestRate(y))[Math.floor((runs.length - 1) / 2)]!;
-    const b = mid.best;
-    const lastStep = mid.steps[mid.steps.length - 1];
-    const failStep = lastStep !== undefined && !lastStep.pass ? lastStep : undefined;
-    const rateCell = b
-      ? `${median(rates)}/s${runs.length > 1 ? ` (${rates.join(", ")})` : ""}`
-      : (mid.error ?? "none");
+    const { mid, best: b, failStep, rateCell } = targetSummary<StepResult, TargetResult>(rounds, k);
     lines.push(
       `| ${t.label} | ${mid.version} | ${rateCell} | ${b ? `${b.cpuPercent}%` : "-"} | ` +
         `${mid.idlePssMiB} -> ${b ? b.pssMiB : "-"} MiB | ` +
         `${failStep ? `${failStep.rate}/s: ${failStep.why} (${failStep.serverDrops ?? "?"}/${failStep.sippDrops ?? "?"})` : "none (ladder top)"} | ` +
-        `${ratioCell(k, k1)} | ${ratioCell(k, k2)} |`,
+        `${ratioToRef(rounds, k, k1)} | ${ratioToRef(rounds, k, k2)} |`,
     );
   });
   process.stdout.write(`${lines.join("\n")}\n`);
   if (o.json !== undefined) writeFileSync(o.json, JSON.stringify({ date: stamp, options: o, targets: list, rounds }, null, 2));
 };
 
-main().catch((e: unknown) => {
-  process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
-  process.exit(2);
-});
+runMain(main);
