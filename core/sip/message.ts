@@ -51,7 +51,7 @@ import {
   type Scan,
   type ScanError,
 } from "./scan.ts";
-import { parseDigitsAt, splitRanges, splitTopLevel, srcOf, unfold, type Src } from "./text-scan.ts";
+import { cut, parseDigitsAt, splitRanges, splitTopLevel, srcOf, unfold, type Src } from "./text-scan.ts";
 import { checkUriAt, parseUriAt, uriSchemeOf, type SipUri } from "./uri.ts";
 import { editViaParams, parseFirstVia, parseViaAt, parseViaListAt, type Via } from "./via.ts";
 
@@ -243,14 +243,12 @@ export class SipMessage implements Src {
   }
 
   /**
-   * Text of bytes [start, end): a cut of the latin1 text when those bytes are ASCII (the usual
-   * case), else UTF-8 decoded. Only the range is checked, never the whole message: a native
-   * whole-buffer check costs more per message than the few values a message ever has cut.
+   * Text of bytes [start, end): `cut` with the message as source, which checks only that range
+   * (never the whole message: a native whole-buffer check costs more per message than the few
+   * values a message ever has cut).
    */
   private decode(start: number, end: number): string {
-    const b = this.buf;
-    for (let i = start; i < end; i++) if (b[i]! > 0x7f) return b.toString("utf8", start, end);
-    return this.text.slice(start, end);
+    return cut(this, start, end);
   }
 
   /** Start and end (byte offsets) of the value returned by the last src() call. */
