@@ -3,12 +3,11 @@ import { endianness } from "node:os";
 import { ipv6Bytes } from "./ip-address.ts";
 
 /**
- * Datagrams the kernel dropped on a bound UDP socket because its receive buffer was full,
- * read from Linux's /proc/net/udp{,6} ("drops" column). This is the counter that shows a too
- * small receive buffer. Returns undefined where /proc is not available (not Linux).
- * Not for the hot path: it reads a file.
+ * The rows of Linux's /proc/net/udp{,6} for sockets bound to ip:port, each split into its columns
+ * (1: local address, 9: inode, last: drops). Several sockets may share a port. Returns undefined
+ * where /proc is not available (not Linux). Not for the hot path: it reads a file.
  */
-export const udpKernelDrops = (ip: string, port: number, af: 4 | 6): number | undefined => {
+export const udpSocketRows = (ip: string, port: number, af: 4 | 6): string[][] | undefined => {
   let text: string;
   try {
     text = readFileSync(af === 6 ? "/proc/net/udp6" : "/proc/net/udp", "latin1");
@@ -17,14 +16,24 @@ export const udpKernelDrops = (ip: string, port: number, af: 4 | 6): number | un
   }
   const want = `${procAddress(ip, af)}:${port.toString(16).toUpperCase().padStart(4, "0")}`;
   const lines = text.split("\n");
+  const rows: string[][] = [];
   for (let i = 1; i < lines.length; i++) {
     const cols = lines[i]!.trim().split(/\s+/);
-    if (cols[1] === want) {
-      const drops = Number(cols[cols.length - 1]);
-      return Number.isFinite(drops) ? drops : undefined;
-    }
+    if (cols[1] === want) rows.push(cols);
   }
-  return undefined;
+  return rows;
+};
+
+/**
+ * Datagrams the kernel dropped on a bound UDP socket because its receive buffer was full
+ * (the "drops" column of its /proc/net/udp row). This is the counter that shows a too small
+ * receive buffer. Returns undefined where /proc is not available (not Linux) or no socket is bound.
+ */
+export const udpKernelDrops = (ip: string, port: number, af: 4 | 6): number | undefined => {
+  const cols = udpSocketRows(ip, port, af)?.[0];
+  if (cols === undefined) return undefined;
+  const drops = Number(cols[cols.length - 1]);
+  return Number.isFinite(drops) ? drops : undefined;
 };
 
 /** The hex form /proc/net/udp uses: each 32-bit word of the address in host byte order. */

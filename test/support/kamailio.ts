@@ -3,6 +3,8 @@ import { createSocket } from "node:dgram";
 import { accessSync, constants, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
+import { processTree } from "../../bench/proc-sample.ts";
+import { udpSocketRows } from "../../core/transport/udp-kernel-drops.ts";
 
 /**
  * Real Kamailio for compatibility tests: find the binary and its module folder, start an instance
@@ -169,38 +171,23 @@ const probeRequest = (port: number, n: number): Buffer =>
   );
 
 /**
- * True when a UDP socket of 127.0.0.1 bound to `port` belongs to a process of the process group
- * `pgid` (Linux /proc): Kamailio binds its sockets before it forks the receiving processes, and
- * datagrams sent from then on wait in the socket's buffer until a receiver reads them. The owner is
- * checked because the port was only free a moment ago: another process may hold it now, and its
- * socket must not count as Kamailio's.
+ * True when a UDP socket of 127.0.0.1 bound to `port` belongs to `root` or one of its descendants
+ * (Linux /proc): Kamailio binds its sockets before it forks the receiving processes, and datagrams
+ * sent from then on wait in the socket's buffer until a receiver reads them. The owner is checked
+ * because the port was only free a moment ago: another process may hold it now, and its socket
+ * must not count as Kamailio's.
  */
-const udpBoundBy = (port: number, pgid: number): boolean => {
-  try {
-    const want = `0100007F:${port.toString(16).toUpperCase().padStart(4, "0")}`;
-    const inodes = new Set<string>();
-    for (const line of readFileSync("/proc/net/udp", "utf8").split("\n")) {
-      const f = line.trim().split(/\s+/);
-      if (f[1] === want && f[9] !== undefined) inodes.add(`socket:[${f[9]}]`);
+const udpBoundBy = (port: number, root: number): boolean => {
+  const inodes = new Set((udpSocketRows("127.0.0.1", port, 4) ?? []).map((cols) => `socket:[${cols[9]}]`));
+  if (inodes.size === 0) return false;
+  for (const pid of processTree(root)) {
+    try {
+      for (const fd of readdirSync(`/proc/${pid}/fd`)) if (inodes.has(readlinkSync(`/proc/${pid}/fd/${fd}`))) return true;
+    } catch {
+      // the process ended meanwhile, or its fds are not ours to read
     }
-    if (inodes.size === 0) return false;
-    for (const entry of readdirSync("/proc")) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        // field 5 of /proc/<pid>/stat is the process group; the name (field 2) may hold spaces, so count from its ')'
-        const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-        if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]) !== pgid) continue;
-        for (const fd of readdirSync(`/proc/${entry}/fd`)) {
-          if (inodes.has(readlinkSync(`/proc/${entry}/fd/${fd}`))) return true;
-        }
-      } catch {
-        // the process ended meanwhile, or its fds are not ours to read
-      }
-    }
-    return false;
-  } catch {
-    return false;
   }
+  return false;
 };
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
