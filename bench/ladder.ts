@@ -51,7 +51,7 @@ export const checkLadder = (o: LadderOptions): void => {
  * Run every target `count` times; rounds alternate the order (drift in machine load evens out).
  * result[i][k]: round i, target k in list order, whatever order it ran in.
  */
-export const runRounds = async <T, R>(list: readonly T[], count: number, run: (t: T) => Promise<R>): Promise<R[][]> => {
+const runRounds = async <T, R>(list: readonly T[], count: number, run: (t: T) => Promise<R>): Promise<R[][]> => {
   const rounds: R[][] = [];
   for (let i = 0; i < count; i++) {
     process.stderr.write(`\n#### round ${i + 1} of ${count}\n`);
@@ -65,7 +65,7 @@ export const runRounds = async <T, R>(list: readonly T[], count: number, run: (t
 };
 
 /** The best passing rate of one target's run (0 when none passed). */
-export const bestRate = (r: { readonly best: { readonly rate: number } | undefined } | undefined): number => r?.best?.rate ?? 0;
+const bestRate = (r: { readonly best: { readonly rate: number } | undefined } | undefined): number => r?.best?.rate ?? 0;
 
 /** Median over the rounds of target k's best rate / target `ref`'s ("-" without a reference). */
 export const ratioToRef = (rounds: readonly (readonly { readonly best: { readonly rate: number } | undefined }[])[], k: number, ref: number): string => {

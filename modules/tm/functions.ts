@@ -6,7 +6,7 @@ import { T_SLOT, type TmCore } from "./tm-core.ts";
 const core = (ctx: CallContext): TmCore => ctx.service(Tm) as TmCore;
 
 /** t_reply / stateful send_reply: reply through the transaction of the request (-1 when it has none). */
-export const statefulReply = (ctx: CallContext, code: number, reason: string): number => {
+const statefulReply = (ctx: CallContext, code: number, reason: string): number => {
   const tm = core(ctx);
   const t = tm.current(ctx);
   if (t === undefined) return -1;

@@ -43,7 +43,7 @@ export interface PendingSettings {
 }
 const PENDING_SLOT = new Slot<PendingSettings>("tm.pending");
 
-export const REASON_TIMEOUT = "Request Timeout";
+const REASON_TIMEOUT = "Request Timeout";
 export const REASON_CANCELED = "Request canceled";
 /** The faked 487 of a relayed branch canceled before it had any reply (RFC 3261's reason). */
 export const REASON_TERMINATED = "Request Terminated";
