@@ -93,8 +93,12 @@ export const errorCodes = {
     fix: "Enable the module that provides it (the message names it when known) or fix the parameter count.",
   },
   SM_CFG_ROUTE_TYPE: {
-    title: "A function is called from a route block where it may not be used.",
-    fix: "Move the call into a block type the function allows (listed by `sipmod modules <name>`).",
+    title: "A function is called from a route block where it may not be used (Kamailio 5.6: \"Command cannot be used in the block\").",
+    fix: "Move the call into a block type the function allows (listed by `sipmod modules <name>`); every event_route accepts what request_route accepts.",
+  },
+  SM_CFG_EVENT_ROUTE: {
+    title: "Warning: a function that works only in some event routes is called elsewhere; it is accepted, as in Kamailio 5.6, but does nothing useful there at run time.",
+    fix: "Call it from the event_route it is meant for (the message names it), directly or through a route[] block called from there.",
   },
   SM_CFG_FIXUP: {
     title: "A static function parameter is invalid (for example a non-integer where an integer is required).",
@@ -123,7 +127,27 @@ export const errorCodes = {
   },
   SM_GROUP_WORKER_CRASHED: {
     title: "A worker thread of a process group crashed and was restarted.",
-    fix: "Read the cause logged with the group and rank; the task it was running is lost.",
+    fix: "Read the cause logged with the group and rank. What it had not acknowledged goes to its replacement once; its transactions and $var values are lost.",
+  },
+  SM_THREAD_LIMIT: {
+    title: "The configuration asks for more threads than transaction identities can name (255 besides the main thread).",
+    fix: "Lower `children`, `async_workers` or the group sizes so that their sum stays at 255 or below.",
+  },
+  SM_THREAD_TIMEOUT: {
+    title: "A request to another thread (a transaction operation, t_continue, an RPC call) got no answer in time.",
+    fix: "The owning thread is overloaded or blocked; check its queue (core.psx) and the cfg's CPU-heavy routes.",
+  },
+  SM_THREAD_GONE: {
+    title: "A request to another thread failed because that thread does not exist, crashed or stopped.",
+    fix: "Check the log for SM_GROUP_WORKER_CRASHED; a transaction owned by a crashed thread is lost with it.",
+  },
+  SM_THREAD_UNKNOWN_OP: {
+    title: "A thread was asked for an operation no module registered there.",
+    fix: "A module sends a request its peer module does not handle: load the same modules in every thread (same manifest).",
+  },
+  SM_RECEIVE_QUEUE_FULL: {
+    title: "A received SIP message was dropped because the receiving thread's queue was full.",
+    fix: "Raise `children`, the receivers' `queue`, or find what makes the routes slow.",
   },
   SM_GROUP_SPEC: {
     title: "A process group definition is invalid (bad name or worker count).",

@@ -20,14 +20,14 @@ export class SipmodError extends Data.TaggedError("SipmodError")<{
   readonly hint?: string | undefined;
   readonly cause?: unknown;
 }> {
-  /** `file:line:col: error SM_X [module]: message` + `  fix: ...` */
-  format(): string {
+  /** `file:line:col: error SM_X [module]: message` + `  fix: ...` (`warning` instead of `error` for a warning). */
+  format(severity: "error" | "warning" = "error"): string {
     const where = this.pos
       ? `${this.pos.file}${this.pos.line !== undefined ? `:${this.pos.line}` : ""}${this.pos.column !== undefined ? `:${this.pos.column}` : ""}: `
       : "";
     const mod = this.module ? ` [${this.module}]` : "";
     const fix = this.hint ?? errorCodes[this.code].fix;
-    let out = `${where}error ${this.code}${mod}: ${this.message}\n  fix: ${fix}`;
+    let out = `${where}${severity} ${this.code}${mod}: ${this.message}\n  fix: ${fix}`;
     if (this.cause !== undefined) {
       const c = this.cause instanceof Error ? (this.cause.stack ?? this.cause.message) : String(this.cause);
       out += `\n  cause: ${c.split("\n").join("\n    ")}`;

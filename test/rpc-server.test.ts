@@ -75,8 +75,8 @@ const groups: readonly GroupStats[] = [
     size: 2,
     queue: 1024,
     workers: [
-      { rank: 0, state: "ready", threadId: 7, queued: 1, done: 10, failed: 2, lost: 0, restarts: 0 },
-      { rank: 1, state: "restarting", threadId: null, queued: 0, done: 3, failed: 0, lost: 1, restarts: 1 },
+      { rank: 0, state: "ready", threadId: 7, queued: 1, done: 10, failed: 2, lost: 0, redelivered: 0, restarts: 0 },
+      { rank: 1, state: "restarting", threadId: null, queued: 0, done: 3, failed: 0, lost: 1, redelivered: 0, restarts: 1 },
     ],
   },
 ];
@@ -358,6 +358,7 @@ describe("JSON-RPC over HTTP", () => {
           done: 3,
           failed: 0,
           lost: 1,
+      redelivered: 0,
           restarts: 1,
         },
       );

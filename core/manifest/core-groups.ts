@@ -1,10 +1,11 @@
-import { DEFAULT_GROUP_QUEUE, type CoreParams } from "./core-params.ts";
+import { DEFAULT_GROUP_CONCURRENCY, DEFAULT_GROUP_QUEUE, type CoreParams } from "./core-params.ts";
 
 /** A process group the core runs, with its size settled. */
 export interface CoreGroup {
   readonly name: string;
   readonly workers: number;
   readonly queue: number;
+  readonly concurrency: number;
 }
 
 /** The name of the core's first group, used when no group is named (Kamailio's async "default" group). */
@@ -23,7 +24,12 @@ export const coreGroups = (core: CoreParams): readonly CoreGroup[] => {
     explicitDefault?.workers ?? (core.async_workers > 0 ? core.async_workers : named.length > 0 ? 1 : 0);
   const out: CoreGroup[] = [];
   if (defaultWorkers > 0)
-    out.push({ name: DEFAULT_GROUP, workers: defaultWorkers, queue: explicitDefault?.queue ?? DEFAULT_GROUP_QUEUE });
-  for (const g of named) out.push({ name: g.name, workers: g.workers, queue: g.queue });
+    out.push({
+      name: DEFAULT_GROUP,
+      workers: defaultWorkers,
+      queue: explicitDefault?.queue ?? DEFAULT_GROUP_QUEUE,
+      concurrency: explicitDefault?.concurrency ?? DEFAULT_GROUP_CONCURRENCY,
+    });
+  for (const g of named) out.push({ name: g.name, workers: g.workers, queue: g.queue, concurrency: g.concurrency });
   return out;
 };

@@ -33,6 +33,10 @@ export type LogLevel = typeof LogLevel.Type;
 const positiveInt = Schema.Int.pipe(Schema.greaterThanOrEqualTo(1));
 
 export const DEFAULT_GROUP_QUEUE = 1024;
+/** Tasks a group worker runs at once (a task that waits lets the next one start). */
+export const DEFAULT_GROUP_CONCURRENCY = 64;
+/** SIP messages queued per receiver thread (children > 1) before the main thread drops one. */
+export const DEFAULT_RECEIVER_QUEUE = 4096;
 
 export const GroupParams = Schema.Struct({
   name: Schema.String.pipe(
@@ -46,6 +50,10 @@ export const GroupParams = Schema.Struct({
   queue: Schema.optionalWith(positiveInt, { default: () => DEFAULT_GROUP_QUEUE }).annotations({
     description: "Tasks queued per worker before a push is refused at once (default 1024).",
     default: DEFAULT_GROUP_QUEUE,
+  }),
+  concurrency: Schema.optionalWith(positiveInt, { default: () => DEFAULT_GROUP_CONCURRENCY }).annotations({
+    description: "Tasks a worker runs at once; one that waits (a timer, DNS, another thread) lets the next start (default 64).",
+    default: DEFAULT_GROUP_CONCURRENCY,
   }),
 }).annotations({
   description: 'A process group, like Kamailio\'s `async_workers_group="name=NAME;workers=N"`.',
@@ -75,8 +83,14 @@ export const CoreParamsSchema = Schema.Struct({
     default: [...DEFAULT_LISTEN],
   }),
   children: Schema.optionalWith(positiveInt, { default: () => 1 }).annotations({
-    description: "Number of SIP receiving processes (Kamailio `children=`).",
+    description:
+      "Number of threads that route received SIP messages (Kamailio `children=`). 1: the main thread routes; N > 1: the main " +
+      "thread hands each message to one of N receiver threads by its Call-ID.",
     default: 1,
+  }),
+  receiver_queue: Schema.optionalWith(positiveInt, { default: () => DEFAULT_RECEIVER_QUEUE }).annotations({
+    description: "With children > 1: SIP messages queued per receiver thread before the main thread drops one (default 4096).",
+    default: DEFAULT_RECEIVER_QUEUE,
   }),
   async_workers: Schema.optionalWith(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)), { default: () => 0 }).annotations({
     description:

@@ -1,10 +1,10 @@
 import type { GroupParams } from "./core-params.ts";
-import { DEFAULT_GROUP_QUEUE } from "./core-params.ts";
+import { DEFAULT_GROUP_CONCURRENCY, DEFAULT_GROUP_QUEUE } from "./core-params.ts";
 
 /**
  * Parse Kamailio's `async_workers_group` value: `;`-separated `key=value` pairs, keys
  * case-insensitive, whitespace around tokens ignored, a value may be double-quoted, one trailing
- * `;` allowed. Keys: `name`, `workers` (>= 1), sipmod's `queue` (>= 1); Kamailio's `nonblock` and
+ * `;` allowed. Keys: `name`, `workers` (>= 1), sipmod's `queue` and `concurrency` (>= 1); Kamailio's `nonblock` and
  * `usleep` must be integers >= 0 and have no effect (a full queue always fails at once, workers do
  * not poll). Unknown keys are ignored, as Kamailio does. Unlike Kamailio 5.6, which logs an
  * invalid group and starts without it, an invalid string is an error (SM_GROUP_SPEC).
@@ -44,9 +44,11 @@ export const parseGroupSpec = (
   if (typeof workers === "string") return { error: workers, fix: `Give an integer >= 1: ${example(name)}.` };
   const queue = int("queue", 1);
   if (typeof queue === "string") return { error: queue, fix: `Give the queue length per worker, an integer >= 1: ${example(name, workers)};queue=1024".` };
+  const concurrency = int("concurrency", 1);
+  if (typeof concurrency === "string") return { error: concurrency, fix: `Give the tasks a worker runs at once, an integer >= 1: ${example(name, workers)};concurrency=64".` };
   for (const key of ["nonblock", "usleep"]) {
     const v = int(key, 0);
     if (typeof v === "string") return { error: v, fix: `Give an integer >= 0 or leave ${key} out: ${example(name, workers)}.` };
   }
-  return { group: { name, workers, queue: queue ?? DEFAULT_GROUP_QUEUE } };
+  return { group: { name, workers, queue: queue ?? DEFAULT_GROUP_QUEUE, concurrency: concurrency ?? DEFAULT_GROUP_CONCURRENCY } };
 };

@@ -79,6 +79,8 @@ export interface ConfigFunctionSpec {
   readonly name: string;
   readonly params: readonly ArgSpec[];
   readonly routes: RouteSet;
+  /** Event routes it works in (see ConfigFunction.events). */
+  readonly events?: readonly string[];
   readonly doc: string;
   readonly returns?: string;
 }

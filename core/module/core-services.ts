@@ -117,6 +117,11 @@ export class RouteRunner extends Context.Tag("sipmod/RouteRunner")<RouteRunner, 
 export type ReplyHandler = (msg: SipMessage, rcv: ReceiveInfo) => boolean;
 /** A module's look at a received request before request_route: true = it is taken care of (absorbed). */
 export type RequestHandler = (msg: SipMessage, rcv: ReceiveInfo) => boolean;
+/**
+ * Which process must handle a received message, when a module knows (tm: the owner of the
+ * transaction a reply or a CANCEL/ACK/retransmission belongs to); undefined when it does not care.
+ */
+export type DispatchHandler = (msg: SipMessage, rcv: ReceiveInfo) => number | undefined;
 /** Called when the top-level request route of a received request has ended. */
 export type RequestDoneHandler = (ctx: CallContext, outcome: RouteOutcome) => void;
 
@@ -129,14 +134,42 @@ export type RequestDoneHandler = (ctx: CallContext, outcome: RouteOutcome) => vo
  * - `onReply`: every received reply, after the core `reply_route` (unless it dropped the reply)
  *   and before the core forwards it statelessly; the first handler that returns true takes it;
  * - `onRequestDone`: after `request_route` has finished for a received request (also when it
- *   finished later, after waiting).
+ *   finished later, after waiting);
+ * - `onDispatch`: before anything else, in a server with more than one routing thread: the first
+ *   handler that names another process makes the core hand the message to that process, which
+ *   then runs the whole receive path for it (the main thread asks the same when it spreads
+ *   messages over `children` receivers).
  */
 export interface MessageHooksApi {
+  readonly onDispatch: (handler: DispatchHandler) => void;
   readonly onRequest: (handler: RequestHandler) => void;
   readonly onReply: (handler: ReplyHandler) => void;
   readonly onRequestDone: (handler: RequestDoneHandler) => void;
 }
 export class MessageHooks extends Context.Tag("sipmod/MessageHooks")<MessageHooks, MessageHooksApi>() {}
 
+/** Handles a request from another process: returns the answer (plain data) or fails with a SipmodError. */
+export type ProcessRequestHandler = (
+  data: TaskData,
+  from: number,
+) => TaskData | Promise<TaskData> | Effect.Effect<TaskData, SipmodError>;
+
+/**
+ * Requests between the processes (threads) of one server, by process id (ProcessInfo.id; 0 is the
+ * main thread): each request carries a correlation id and gets its handler's answer or a typed
+ * error (the handler's SipmodError, SM_THREAD_TIMEOUT, SM_THREAD_GONE, SM_THREAD_UNKNOWN_OP).
+ * A module registers its handlers in every process (`childInit`), named "<module>.<op>", and a
+ * request to this process's own id runs the handler directly.
+ */
+export interface ProcessCallsApi {
+  /** This process's id. */
+  readonly self: number;
+  /** Every process id of the server (main first), and those that route received SIP messages. */
+  readonly processes: () => readonly number[];
+  readonly request: (to: number, op: string, data: TaskData, timeoutMs?: number) => Effect.Effect<TaskData, SipmodError>;
+  readonly handle: (op: string, handler: ProcessRequestHandler) => void;
+}
+export class ProcessCalls extends Context.Tag("sipmod/ProcessCalls")<ProcessCalls, ProcessCallsApi>() {}
+
 /** The services every module may use without declaring a dependency. */
-export type CoreServices = CoreInfo | ProcessGroups | SipSender | SharedMemory | RouteRunner | MessageHooks;
+export type CoreServices = CoreInfo | ProcessGroups | SipSender | SharedMemory | RouteRunner | MessageHooks | ProcessCalls;

@@ -96,8 +96,19 @@ export type FunctionResult<R> = number | Effect.Effect<number, never, R>;
 export interface ConfigFunction<R = never, A extends readonly ArgSpec[] = readonly ArgSpec[], F = unknown> {
   readonly name: string;
   readonly params: A;
-  /** Route blocks that may call it; checked when the config is bound. */
+  /**
+   * Route blocks that may call it; checked when the config is bound, as Kamailio 5.6 checks its
+   * export table's route flags at load (an error, "Command cannot be used in the block").
+   */
   readonly routes: RouteSet;
+  /**
+   * Event routes the function does its work in (`core:pre-routing`; `tm:branch-failure` covers
+   * `tm:branch-failure:NAME`), for functions that Kamailio accepts at load in every block of their
+   * `routes` but that work only in those event routes at run time (sworker_task, t_reuse_branch).
+   * A call anywhere else stays valid, as in Kamailio, and `sipmod check` warns about it
+   * (SM_CFG_EVENT_ROUTE); a call in a route[] block counts as in the blocks that call that route.
+   */
+  readonly events?: readonly string[];
   readonly doc: string;
   /** Returns (and documents) these codes. */
   readonly returns?: string;
@@ -121,6 +132,7 @@ export interface AnyConfigFunction<R = never> {
   readonly name: string;
   readonly params: readonly ArgSpec[];
   readonly routes: RouteSet;
+  readonly events?: readonly string[];
   readonly doc: string;
   readonly returns?: string;
   readonly successNeedsDrop?: string;

@@ -2,6 +2,7 @@ import type { Effect, Scope } from "effect";
 import type { SipmodError } from "../errors.ts";
 import type { ProcessInfo } from "../module/process-info.ts";
 import type { TaskData } from "../module/values.ts";
+import type { SipHandOff } from "./protocol.ts";
 
 /**
  * What a group worker does with its tasks, returned by the boot module's `boot`.
@@ -14,6 +15,10 @@ import type { TaskData } from "../module/values.ts";
  */
 export interface WorkerHandlers {
   handle(task: string, data: TaskData): Promise<void> | Effect.Effect<void, SipmodError>;
+  /** A SIP message handed to this process to route (children=N receivers, hand-overs to the owner). */
+  sip?(sip: SipHandOff): void | Promise<void>;
+  /** A request from another process (`from`: its ProcessInfo.id); the answer, or a failure, goes back. */
+  request?(op: string, data: TaskData, from: number): TaskData | Promise<TaskData> | Effect.Effect<TaskData, SipmodError>;
   shutdown?(): Promise<void>;
 }
 
@@ -34,9 +39,15 @@ export type BootFunction = (
  * What a worker can ask of the main thread, which owns the sockets and the other groups.
  * `call` is fire-and-forget: the main thread runs the handler registered for `name`
  * (ProcessGroupsOptions.onCall); a failure there is logged in the main thread.
+ * `request` asks process `to` (0 = main) to run its request handler for `op`: it resolves with the
+ * answer and rejects with a WireError (the handler's failure, SM_THREAD_TIMEOUT after `timeoutMs`,
+ * SM_THREAD_GONE when the process is not there or died first).
+ * `handOver` gives a received SIP message to process `to`, which routes it.
  */
 export interface WorkerHost {
   readonly call: (name: string, data: TaskData) => void;
+  readonly request: (to: number, op: string, data: TaskData, timeoutMs: number) => Promise<TaskData>;
+  readonly handOver: (to: number, sip: SipHandOff) => void;
 }
 
 /** The shape of a boot module: `export const boot: BootFunction = ...`. */

@@ -1,7 +1,7 @@
 import { LogLevel } from "effect";
 import type { Worker } from "node:worker_threads";
 import type { TaskData } from "../module/values.ts";
-import type { FromWorker, ToWorker, WireError, WorkerInit } from "./protocol.ts";
+import type { Answer, FromWorker, SipHandOff, ToWorker, WireError, WorkerInit } from "./protocol.ts";
 import { toWireError, wireErrorText } from "./protocol.ts";
 import { spawnThread } from "./spawn.ts";
 import type { WorkerState, WorkerStats } from "./stats.ts";
@@ -24,6 +24,18 @@ export type LogFn = (
 /** The main thread's handler of worker requests (WorkerHost.call). */
 export type OnWorkerCall = (name: string, data: TaskData, from: { readonly group: string; readonly rank: number }) => void;
 
+/** Where the main thread routes what passes between processes (core/process/switchboard.ts). */
+export interface WorkerRouting {
+  /** A worker asks process `m.to` to run `m.op`; `from` is the worker's process id. */
+  readonly request: (from: number, m: { readonly id: number; readonly to: number; readonly op: string; readonly data: TaskData }) => void;
+  /** A worker answers a request the main thread passed to it. */
+  readonly answer: (from: number, a: Answer) => void;
+  /** A worker hands a SIP message to process `to`. */
+  readonly handOver: (from: number, to: number, sip: SipHandOff) => void;
+  /** The worker's thread is gone (crash or stop): requests waiting on it fail. */
+  readonly gone: (id: number) => void;
+}
+
 export interface GroupWorkerEnv {
   readonly group: string;
   readonly rank: number;
@@ -40,6 +52,8 @@ export interface GroupWorkerEnv {
   readonly onSettled: () => void;
   /** Runs a worker's request to the main thread (WorkerHost.call). */
   readonly onCall: OnWorkerCall;
+  /** Routes requests, answers and SIP hand-overs between processes. */
+  readonly routing: WorkerRouting;
 }
 
 /** Why the first boot of a worker failed. */
@@ -48,10 +62,13 @@ export interface BootFailure {
   readonly error: WireError;
 }
 
-interface QueuedTask {
-  readonly task: string;
-  readonly data: TaskData;
-}
+/** A task or a SIP message counted against the worker, kept until acknowledged (redelivered after a crash). */
+type QueuedTask =
+  | { readonly kind: "task"; readonly task: string; readonly data: TaskData; attempts: number }
+  | { readonly kind: "sip"; readonly task: "sip"; readonly sip: SipHandOff; attempts: number };
+
+/** A task that was in flight during this many crashes is given up (it may be what crashes the thread). */
+const MAX_ATTEMPTS = 2;
 
 /**
  * The main thread's side of one group worker: its thread, the tasks counted against it, restarts
@@ -65,11 +82,12 @@ export class GroupWorker {
   private thread: Worker | undefined;
   private threadId: number | null = null;
   private nextId = 1;
-  private readonly inflight = new Map<number, string>();
+  private readonly inflight = new Map<number, QueuedTask>();
   private pending: QueuedTask[] = [];
   private done = 0;
   private failed = 0;
   private lost = 0;
+  private redelivered = 0;
   private restarts = 0;
   private crashesInRow = 0;
   private readyAt = 0;
@@ -85,6 +103,11 @@ export class GroupWorker {
 
   get rank(): number {
     return this.env.rank;
+  }
+
+  /** ProcessInfo.id of this worker (kept across restarts). */
+  get id(): number {
+    return this.env.init.id;
   }
 
   get isReady(): boolean {
@@ -105,6 +128,7 @@ export class GroupWorker {
       done: this.done,
       failed: this.failed,
       lost: this.lost,
+      redelivered: this.redelivered,
       restarts: this.restarts,
     };
   }
@@ -122,9 +146,30 @@ export class GroupWorker {
    * False if the queue is full or the worker is stopping.
    */
   enqueue(task: string, data: TaskData): boolean {
+    return this.accept({ kind: "task", task, data, attempts: 0 });
+  }
+
+  /** Count a SIP message against this worker and post it (as `enqueue`). False if the queue is full. */
+  enqueueSip(sip: SipHandOff): boolean {
+    return this.accept({ kind: "sip", task: "sip", sip, attempts: 0 });
+  }
+
+  /** Pass a request from process `from` to this worker; false if its thread is not running. */
+  request(id: number, from: number, op: string, data: TaskData): boolean {
+    if (this.state !== "ready" || this.thread === undefined) return false;
+    this.send(this.thread, { t: "req", id, from, op, data });
+    return true;
+  }
+
+  /** Deliver the answer to a request this worker made. */
+  answer(a: Answer): void {
+    if (this.thread !== undefined) this.send(this.thread, a);
+  }
+
+  private accept(q: QueuedTask): boolean {
     if (this.load() >= this.env.capacity) return false;
-    if (this.state === "ready" && this.thread !== undefined) this.post(this.thread, task, data);
-    else if (this.state === "restarting" || this.state === "booting") this.pending.push({ task, data });
+    if (this.state === "ready" && this.thread !== undefined) this.post(this.thread, q);
+    else if (this.state === "restarting" || this.state === "booting") this.pending.push(q);
     else return false;
     return true;
   }
@@ -211,7 +256,13 @@ export class GroupWorker {
         void thread.terminate();
         return;
       case "done":
-        return this.onDone(m.id, m.error);
+        return this.onDone(m.ids, m.failed);
+      case "req":
+        return this.env.routing.request(this.id, m);
+      case "res":
+        return this.env.routing.answer(this.id, m);
+      case "sip":
+        return this.env.routing.handOver(this.id, m.to, m.sip);
       case "log": {
         const level = LogLevel.allLevels.find((l) => l.label === m.level) ?? LogLevel.Info;
         this.env.log(level, m.message, { ...m.annotations, group: this.env.group, rank: this.env.rank });
@@ -241,7 +292,7 @@ export class GroupWorker {
     if (threadId !== 0) this.threadId = threadId;
     const waiting = this.pending;
     this.pending = [];
-    for (const t of waiting) this.post(thread, t.task, t.data);
+    for (const t of waiting) this.post(thread, t);
     if (this.firstBoot !== undefined) {
       const fb = this.firstBoot;
       this.firstBoot = undefined;
@@ -251,17 +302,20 @@ export class GroupWorker {
     }
   }
 
-  private onDone(id: number, error: WireError | undefined): void {
-    const task = this.inflight.get(id);
-    if (task === undefined) return;
-    this.inflight.delete(id);
-    if (error === undefined) {
-      this.done++;
-      this.crashesInRow = 0;
-    } else {
-      this.failed++;
-      this.log(LogLevel.Warning, `task "${task}" failed: ${wireErrorText(error)}`, error, { task });
+  private onDone(ids: readonly number[], failed: readonly { readonly id: number; readonly error: WireError }[] | undefined): void {
+    if (failed !== undefined) {
+      for (const f of failed) {
+        const q = this.inflight.get(f.id);
+        if (q === undefined) continue;
+        this.inflight.delete(f.id);
+        this.failed++;
+        this.log(LogLevel.Warning, `task "${q.task}" failed: ${wireErrorText(f.error)}`, f.error, { task: q.task });
+      }
     }
+    let settled = 0;
+    for (let i = 0; i < ids.length; i++) if (this.inflight.delete(ids[i]!)) settled++;
+    this.done += settled;
+    if (settled > 0) this.crashesInRow = 0;
     this.env.onSettled();
   }
 
@@ -272,6 +326,7 @@ export class GroupWorker {
     this.clearTimer("stopTimer");
     if (this.state === "stopping" || this.state === "stopped") {
       this.state = "stopped";
+      this.env.routing.gone(this.id);
       this.firstBoot?.reject({ rank: this.env.rank, error: { message: "stopped while booting" } });
       this.firstBoot = undefined;
       return;
@@ -290,8 +345,24 @@ export class GroupWorker {
   }
 
   private onCrash(reason: WireError, duringBoot: boolean): void {
-    const lostNow = [...this.inflight.values()];
+    this.env.routing.gone(this.id);
+    // What the thread had not acknowledged goes to its replacement, ahead of what waits already;
+    // a task that was in flight during MAX_ATTEMPTS crashes is given up (it may be the cause).
+    // The oldest unacknowledged task most likely ran when the thread died: it goes last, so the
+    // others run before it on the replacement.
+    const again: QueuedTask[] = [];
+    const lostNow: string[] = [];
+    let suspect: QueuedTask | undefined;
+    for (const q of this.inflight.values()) {
+      q.attempts++;
+      if (q.attempts >= MAX_ATTEMPTS) lostNow.push(q.task);
+      else if (suspect === undefined) suspect = q;
+      else again.push(q);
+    }
+    if (suspect !== undefined) again.push(suspect);
     this.inflight.clear();
+    this.pending = [...again, ...this.pending];
+    this.redelivered += again.length;
     this.lost += lostNow.length;
     if (!duringBoot && Date.now() - this.readyAt > STABLE_MS) this.crashesInRow = 0;
     this.crashesInRow++;
@@ -301,9 +372,8 @@ export class GroupWorker {
     );
     const what = duringBoot ? "failed to boot after a restart" : "crashed";
     const lostText =
-      lostNow.length === 0
-        ? "no task was in flight"
-        : `${lostNow.length} task(s) in flight lost (${summarize(lostNow)})`;
+      (again.length > 0 ? `${again.length} unacknowledged task(s) go to the replacement; ` : "") +
+      (lostNow.length === 0 ? "none lost" : `${lostNow.length} task(s) in flight in two crashes lost (${summarize(lostNow)})`);
     this.log(
       LogLevel.Error,
       `SM_GROUP_WORKER_CRASHED: worker ${this.env.group}#${this.env.rank} ${what}: ${wireErrorText(reason)}; ` +
@@ -321,10 +391,10 @@ export class GroupWorker {
     if (lostNow.length > 0) this.env.onSettled();
   }
 
-  private post(thread: Worker, task: string, data: TaskData): void {
+  private post(thread: Worker, q: QueuedTask): void {
     const id = this.nextId++;
-    this.inflight.set(id, task);
-    this.send(thread, { t: "task", id, task, data });
+    this.inflight.set(id, q);
+    this.send(thread, q.kind === "sip" ? { t: "sip", id, sip: q.sip } : { t: "task", id, task: q.task, data: q.data });
   }
 
   private send(thread: Worker, m: ToWorker): void {
@@ -332,7 +402,8 @@ export class GroupWorker {
   }
 
   private loseAll(why: string): void {
-    const names = [...this.inflight.values(), ...this.pending.map((t) => t.task)];
+    if (this.thread !== undefined || this.state === "stopping") this.env.routing.gone(this.id);
+    const names = [...this.inflight.values(), ...this.pending].map((t) => t.task);
     this.inflight.clear();
     this.pending = [];
     if (names.length === 0) return;

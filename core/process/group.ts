@@ -8,6 +8,7 @@ import {
   type LogFn,
   type OnWorkerCall,
   type RestartPolicy,
+  type WorkerRouting,
 } from "./group-worker.ts";
 import { keyRank } from "./key-hash.ts";
 import { isErrorCode } from "./protocol.ts";
@@ -29,6 +30,9 @@ export interface ProcessGroupConfig {
   readonly restart: RestartPolicy;
   readonly log: LogFn;
   readonly onCall: OnWorkerCall;
+  /** Tasks a worker runs at once (default 1 when not given). */
+  readonly concurrency: number;
+  readonly routing: WorkerRouting;
 }
 
 /**
@@ -68,6 +72,7 @@ export class ProcessGroup {
           rank,
           id: config.firstId + rank,
           logLevel: config.logLevel,
+          concurrency: config.concurrency,
         },
         loadsTypeScript: config.loadsTypeScript,
         capacity: config.queue,
@@ -76,6 +81,7 @@ export class ProcessGroup {
         log: config.log,
         onSettled: () => this.checkDrained(),
         onCall: config.onCall,
+        routing: config.routing,
       };
       workers.push(new GroupWorker(env));
     }
@@ -122,6 +128,16 @@ export class ProcessGroup {
       `process group "${this.name}" worker #${worker.rank} has ${worker.load()} task(s) queued ` +
         `(capacity ${this.queue}); task "${task}" refused`,
     );
+  }
+
+  /** The workers, by rank (the switchboard addresses them by process id). */
+  members(): readonly GroupWorker[] {
+    return this.workers;
+  }
+
+  /** The worker of rank `rank`. */
+  member(rank: number): GroupWorker | undefined {
+    return this.workers[rank];
   }
 
   stats(): GroupStats {

@@ -6,6 +6,7 @@ import { ProcessGroups, type ProcessGroupsApi } from "../module/core-services.ts
 import type { TaskData } from "../module/values.ts";
 import type { LogFn, OnWorkerCall } from "./group-worker.ts";
 import { ProcessGroup } from "./group.ts";
+import { Switchboard } from "./switchboard.ts";
 import type { GroupStats } from "./stats.ts";
 
 /** One group to start. */
@@ -14,6 +15,8 @@ export interface ProcessGroupSpec {
   readonly size: number;
   /** Tasks per worker counted from push to acknowledgement before push fails (default 1024). */
   readonly queue?: number;
+  /** Tasks a worker runs at once; a task that waits (timer, DNS, another thread) lets the next start (default 64). */
+  readonly concurrency?: number;
 }
 
 /** The module every worker thread boots (see boot-module.ts) and the data its `boot` gets. */
@@ -36,14 +39,25 @@ export interface ProcessGroupsOptions {
   readonly restartMaxMs?: number;
   /** Handles workers' requests to the main thread (WorkerHost.call); without it they are logged and dropped. */
   readonly onCall?: OnWorkerCall;
+  /** Routes requests and SIP hand-overs between processes (a new one when not given). */
+  readonly switchboard?: Switchboard;
 }
 
 export const DEFAULT_QUEUE = 1024;
+export const DEFAULT_CONCURRENCY = 64;
+
+/** Process ids are 8 bits in tm's transaction labels: 0 is main, so at most this many workers. */
+export const MAX_WORKERS = 255;
 
 /** ProcessGroupsApi plus what management (RPC, metrics) needs. */
 export interface ProcessGroupsControlApi extends ProcessGroupsApi {
   /** Per group and worker: state, thread id, queued, done, failed, lost, restarts. */
   readonly stats: () => readonly GroupStats[];
+  /** The process ids of a group's workers, by rank (empty for an unknown group). */
+  readonly ids: (group: string) => readonly number[];
+  /** Every worker's process id. */
+  readonly allIds: () => readonly number[];
+  readonly switchboard: Switchboard;
 }
 export class ProcessGroupsControl extends Context.Tag("sipmod/ProcessGroupsControl")<
   ProcessGroupsControl,
@@ -70,6 +84,19 @@ const checkSpecs = (specs: readonly ProcessGroupSpec[]): Effect.Effect<void, Sip
       if (s.queue !== undefined && (!Number.isInteger(s.queue) || s.queue < 1)) {
         return fail(`queue must be an integer >= 1, got ${s.queue}`);
       }
+      if (s.concurrency !== undefined && (!Number.isInteger(s.concurrency) || s.concurrency < 1)) {
+        return fail(`concurrency must be an integer >= 1, got ${s.concurrency}`);
+      }
+    }
+    const total = specs.reduce((n, s) => n + s.size, 0);
+    if (total > MAX_WORKERS) {
+      return Effect.fail(
+        sipmodError(
+          "SM_THREAD_LIMIT",
+          `the configuration starts ${total} worker threads (${specs.map((s) => `${s.name}=${s.size}`).join(", ")}); ` +
+            `at most ${MAX_WORKERS} fit in a transaction identity's 8-bit owner`,
+        ),
+      );
     }
     return Effect.void;
   });
@@ -104,6 +131,7 @@ export const makeProcessGroups = (
     const drainTimeoutMs = options.drainTimeoutMs ?? 5000;
     const stopTimeoutMs = options.stopTimeoutMs ?? 2000;
     let nextId = 1;
+    const switchboard = options.switchboard ?? new Switchboard();
     const groups = specs.map(
       (s) =>
         new ProcessGroup({
@@ -119,6 +147,8 @@ export const makeProcessGroups = (
           bootTimeoutMs: options.bootTimeoutMs ?? 30_000,
           restart: { initialMs: options.restartInitialMs ?? 100, maxMs: options.restartMaxMs ?? 5000 },
           log,
+          concurrency: s.concurrency ?? DEFAULT_CONCURRENCY,
+          routing: switchboard,
           onCall:
             options.onCall ??
             ((name, _data, from) =>
@@ -126,13 +156,15 @@ export const makeProcessGroups = (
         }),
     );
     const byName = new Map(groups.map((g) => [g.name, g] as const));
+    for (const g of groups) for (const w of g.members()) switchboard.register(w);
+    const allIds = groups.flatMap((g) => g.members().map((w) => w.id));
 
     // Registered before start so an interrupted start-up also ends every thread.
     yield* Effect.addFinalizer(() =>
       Effect.forEach(groups, (g) => g.shutdown(drainTimeoutMs, stopTimeoutMs), {
         concurrency: "unbounded",
         discard: true,
-      }),
+      }).pipe(Effect.ensuring(Effect.sync(() => switchboard.close()))),
     );
     yield* Effect.forEach(groups, (g) => g.start(), { concurrency: "unbounded", discard: true }).pipe(
       Effect.tapError(() => Effect.forEach(groups, (g) => g.kill(), { concurrency: "unbounded", discard: true })),
@@ -157,6 +189,9 @@ export const makeProcessGroups = (
           return refused === undefined ? Effect.void : Effect.fail(refused);
         }),
       stats: () => groups.map((g) => g.stats()),
+      ids: (group) => byName.get(group)?.members().map((w) => w.id) ?? [],
+      allIds: () => allIds,
+      switchboard,
     };
     return api;
   });

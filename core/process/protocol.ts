@@ -2,6 +2,7 @@ import { Cause, Option } from "effect";
 import { SipmodError } from "../errors.ts";
 import { errorCodes, type ErrorCode } from "../error-codes.ts";
 import type { TaskData } from "../module/values.ts";
+import type { ReceiveInfo } from "../transport/receive-info.ts";
 
 /**
  * The messages between the main thread and a group worker thread. Plain structured-clone data.
@@ -21,6 +22,8 @@ export interface WorkerInit {
   readonly id: number;
   /** Minimum log level in the main thread (Effect `LogLevel` label), so the thread does not forward what main drops. */
   readonly logLevel: string;
+  /** Tasks (and SIP messages) the thread runs at once; the rest wait in arrival order. */
+  readonly concurrency: number;
 }
 
 /** An error flattened for the trip between threads. */
@@ -34,14 +37,40 @@ export interface WireError {
   readonly module?: string;
 }
 
+/** A SIP message handed to a process that routes it: the bytes as received and where they came from. */
+export interface SipHandOff {
+  readonly bytes: Uint8Array;
+  readonly rcv: ReceiveInfo;
+  /**
+   * 1 (INTERNAL): skip `event_route[core:pre-routing]` (the message was delegated from it, as
+   * Kamailio's sworker does); 2 (OWNED): the sender already looked up the message's owner, do not
+   * hand it on again.
+   */
+  readonly flags: number;
+}
+export const SIP_INTERNAL = 1;
+export const SIP_OWNED = 2;
+
+/** The answer to a request between processes: a value, or a typed error. */
+export type Answer =
+  | { readonly t: "res"; readonly id: number; readonly ok: true; readonly data: TaskData }
+  | { readonly t: "res"; readonly id: number; readonly ok: false; readonly error: WireError };
+
 export type ToWorker =
   | { readonly t: "task"; readonly id: number; readonly task: string; readonly data: TaskData }
+  /** A SIP message to route; counted against the queue and acknowledged like a task. */
+  | { readonly t: "sip"; readonly id: number; readonly sip: SipHandOff }
+  /** A request from process `from` (correlation id `id`, chosen by the main thread). */
+  | { readonly t: "req"; readonly id: number; readonly from: number; readonly op: string; readonly data: TaskData }
+  /** The answer to a request this worker made. */
+  | Answer
   | { readonly t: "shutdown" };
 
 export type FromWorker =
   | { readonly t: "ready"; readonly threadId: number }
   | { readonly t: "boot-failed"; readonly error: WireError }
-  | { readonly t: "done"; readonly id: number; readonly error?: WireError }
+  /** Tasks acknowledged (batched); `failed` lists the ones whose handler failed. */
+  | { readonly t: "done"; readonly ids: readonly number[]; readonly failed?: readonly { readonly id: number; readonly error: WireError }[] }
   | {
       readonly t: "log";
       readonly level: string;
@@ -49,8 +78,14 @@ export type FromWorker =
       readonly annotations: { readonly [key: string]: string };
     }
   | { readonly t: "stopped"; readonly error?: WireError }
-  /** A request from the worker to the main thread (send a SIP message, push a task ...). */
-  | { readonly t: "call"; readonly name: string; readonly data: TaskData };
+  /** A request from the worker to the main thread (send a SIP message, push a task ...), no answer. */
+  | { readonly t: "call"; readonly name: string; readonly data: TaskData }
+  /** A request to process `to` (0 = main); the answer comes back as `res` with the same id. */
+  | { readonly t: "req"; readonly id: number; readonly to: number; readonly op: string; readonly data: TaskData }
+  /** The answer to a request the main thread passed to this worker. */
+  | Answer
+  /** Hand a received SIP message to process `to`, which routes it. */
+  | { readonly t: "sip"; readonly to: number; readonly sip: SipHandOff };
 
 export const isErrorCode = (code: string | undefined): code is ErrorCode =>
   code !== undefined && Object.prototype.hasOwnProperty.call(errorCodes, code);

@@ -14,8 +14,10 @@ export type WorkerStats = {
   readonly done: number;
   /** Tasks whose handler failed (logged; the worker went on). */
   readonly failed: number;
-  /** Tasks lost because the worker crashed while they were queued on it, or the group stopped first. */
+  /** Tasks lost: in flight during two crashes of the worker, or still queued when the group stopped. */
   readonly lost: number;
+  /** Tasks that were unacknowledged when the worker crashed and went to its replacement. */
+  readonly redelivered: number;
   /** How many times the thread was restarted after a crash. */
   readonly restarts: number;
 };

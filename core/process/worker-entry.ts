@@ -1,7 +1,9 @@
 /**
  * The code every group worker thread runs. It imports the boot module named in `workerData`,
- * calls its `boot(args, proc)` once, tells the main thread it is ready (or why boot failed), then
- * runs tasks one at a time, acknowledging each, until the main thread asks it to stop.
+ * calls its `boot(args, proc, host)` once, tells the main thread it is ready (or why boot failed),
+ * then runs tasks and SIP messages (at most `concurrency` at once; the rest wait in arrival order),
+ * acknowledging them in batches, and answers requests from other processes, until the main thread
+ * asks it to stop.
  * Log lines written with Effect's logging in the boot module and the handlers are forwarded to the
  * main thread, whose logger prints them (annotated with group and rank).
  */
@@ -10,7 +12,9 @@ import { parentPort, threadId, workerData, type MessagePort } from "node:worker_
 import type { ProcessInfo } from "../module/process-info.ts";
 import type { TaskData } from "../module/values.ts";
 import type { BootFunction, WorkerHandlers, WorkerHost } from "./boot-module.ts";
-import { causeToWireError, toWireError, type FromWorker, type ToWorker, type WorkerInit } from "./protocol.ts";
+import { setImmediate } from "node:timers";
+import { PendingRequests } from "./pending-requests.ts";
+import { causeToWireError, toWireError, type FromWorker, type SipHandOff, type ToWorker, type WireError, type WorkerInit } from "./protocol.ts";
 
 const port: MessagePort | null = parentPort;
 if (port === null) throw new Error("core/process/worker-entry.ts runs only inside a worker thread");
@@ -61,8 +65,13 @@ const loadBoot = async (): Promise<BootFunction> => {
   return mod.boot as BootFunction;
 };
 
-const host: WorkerHost = { call: (name, data) => send({ t: "call", name, data }) };
-
+const requests = new PendingRequests();
+const host: WorkerHost = {
+  call: (name, data) => send({ t: "call", name, data }),
+  request: (to, op, data, timeoutMs) =>
+    requests.add(to, op, timeoutMs, (id) => send({ t: "req", id, to, op, data })),
+  handOver: (to, sip) => send({ t: "sip", to, sip }),
+};
 const runBoot = async (): Promise<WorkerHandlers | undefined> => {
   let boot: BootFunction;
   try {
@@ -91,22 +100,107 @@ const runBoot = async (): Promise<WorkerHandlers | undefined> => {
   return handlers;
 };
 
-const runTask = async (handlers: WorkerHandlers, id: number, task: string, data: TaskData): Promise<void> => {
+// ------------------------------------------------------------------ acknowledgements (batched)
+
+let doneIds: number[] = [];
+let failedTasks: { readonly id: number; readonly error: WireError }[] = [];
+let flushQueued = false;
+const flushDone = (): void => {
+  flushQueued = false;
+  if (doneIds.length === 0) return;
+  const ids = doneIds;
+  const failed = failedTasks;
+  doneIds = [];
+  failedTasks = [];
+  send(failed.length === 0 ? { t: "done", ids } : { t: "done", ids, failed });
+};
+/** Acknowledge a task: one `done` message per turn of the event loop carries every id. */
+const ack = (id: number, error?: WireError): void => {
+  doneIds.push(id);
+  if (error !== undefined) failedTasks.push({ id, error });
+  if (!flushQueued) {
+    flushQueued = true;
+    setImmediate(flushDone);
+  }
+};
+
+// ------------------------------------------------------------------ running tasks, at most `concurrency` at once
+
+let running = 0;
+const queued: (() => void | Promise<void>)[] = [];
+let idle: (() => void) | undefined;
+
+const startJob = (job: () => void | Promise<void>): void => {
+  running++;
+  let r: void | Promise<void>;
+  try {
+    r = job();
+  } catch {
+    r = undefined;
+  }
+  if (r instanceof Promise) void r.then(jobEnded, jobEnded);
+  else jobEnded();
+};
+const jobEnded = (): void => {
+  running--;
+  const next = queued.shift();
+  if (next !== undefined) startJob(next);
+  else if (running === 0 && idle !== undefined) idle();
+};
+const schedule = (job: () => void | Promise<void>): void => {
+  if (running < init.concurrency) startJob(job);
+  else queued.push(job);
+};
+
+const runTask = (handlers: WorkerHandlers, id: number, task: string, data: TaskData): void | Promise<void> => {
   try {
     const result = handlers.handle(task, data);
     if (Effect.isEffect(result)) {
-      const exit = await runtime.runPromiseExit(result);
-      send(Exit.isSuccess(exit) ? { t: "done", id } : { t: "done", id, error: causeToWireError(exit.cause) });
-    } else {
-      await result;
-      send({ t: "done", id });
+      return runtime.runPromiseExit(result).then((exit) =>
+        ack(id, Exit.isSuccess(exit) ? undefined : causeToWireError(exit.cause)),
+      );
     }
+    return Promise.resolve(result).then(
+      () => ack(id),
+      (e: unknown) => ack(id, toWireError(e)),
+    );
   } catch (e) {
-    send({ t: "done", id, error: toWireError(e) });
+    ack(id, toWireError(e));
+  }
+};
+
+const runSip = (handlers: WorkerHandlers, id: number, sip: SipHandOff): void | Promise<void> => {
+  if (handlers.sip === undefined) return ack(id, { code: "SM_GROUP_UNKNOWN", message: "this worker does not route SIP messages" });
+  try {
+    const r = handlers.sip(sip);
+    if (r instanceof Promise) return r.then(() => ack(id), (e: unknown) => ack(id, toWireError(e)));
+    ack(id);
+  } catch (e) {
+    ack(id, toWireError(e));
+  }
+};
+
+const answerRequest = (handlers: WorkerHandlers, id: number, from: number, op: string, data: TaskData): void => {
+  const fail = (error: WireError): void => send({ t: "res", id, ok: false, error });
+  if (handlers.request === undefined) return fail({ code: "SM_THREAD_UNKNOWN_OP", message: `process ${proc.id} handles no requests ("${op}")` });
+  try {
+    const r = handlers.request(op, data, from);
+    if (Effect.isEffect(r)) {
+      void runtime.runPromiseExit(r).then((exit) =>
+        Exit.isSuccess(exit) ? send({ t: "res", id, ok: true, data: exit.value }) : fail(causeToWireError(exit.cause)),
+      );
+    } else if (r instanceof Promise) {
+      r.then((v) => send({ t: "res", id, ok: true, data: v }), (e: unknown) => fail(toWireError(e)));
+    } else send({ t: "res", id, ok: true, data: r });
+  } catch (e) {
+    fail(toWireError(e));
   }
 };
 
 const stop = async (handlers: WorkerHandlers): Promise<void> => {
+  if (running > 0 || queued.length > 0) await new Promise<void>((resolve) => (idle = resolve));
+  flushDone();
+  requests.failAll(undefined, "the worker is stopping");
   let error: unknown;
   try {
     await handlers.shutdown?.();
@@ -127,11 +221,21 @@ const main = async (): Promise<void> => {
     port.close();
     return;
   }
-  // Tasks run strictly one after another, in arrival order.
-  let chain: Promise<void> = Promise.resolve();
   port.on("message", (m: ToWorker) => {
-    if (m.t === "task") chain = chain.then(() => runTask(handlers, m.id, m.task, m.data));
-    else if (m.t === "shutdown") chain = chain.then(() => stop(handlers));
+    switch (m.t) {
+      case "sip":
+        return schedule(() => runSip(handlers, m.id, m.sip));
+      case "task":
+        return schedule(() => runTask(handlers, m.id, m.task, m.data));
+      case "req":
+        return answerRequest(handlers, m.id, m.from, m.op, m.data);
+      case "res":
+        requests.settle(m);
+        return;
+      case "shutdown":
+        void stop(handlers);
+        return;
+    }
   });
   send({ t: "ready", threadId });
 };

@@ -46,6 +46,7 @@ const processRows = (groups: readonly GroupStats[], extended: boolean): Json[] =
               done: w.done,
               failed: w.failed,
               lost: w.lost,
+              redelivered: w.redelivered,
               restarts: w.restarts,
             }
           : base,

@@ -35,6 +35,7 @@ const TRANSPORT_COUNTERS: readonly (readonly [keyof TransportStats, string, stri
   ["sendErrors", "sipmod_transport_send_errors_total", "Sends that failed (no socket for the family, closed connection, socket error)."],
   ["dropped", "sipmod_transport_dropped_total", "Received data thrown away: framing errors, over-size messages, empty datagrams."],
   ["parseErrors", "sipmod_transport_parse_errors_total", "Received messages that could not be parsed."],
+  ["handOffDrops", "sipmod_receive_queue_drops_total", "Received messages dropped because the routing thread's queue was full."],
   ["tcpAccepted", "sipmod_transport_tcp_accepted_total", "TCP connections accepted."],
   ["tcpConnected", "sipmod_transport_tcp_connected_total", "TCP connections opened by the server."],
   ["tcpClosed", "sipmod_transport_tcp_closed_total", "TCP connections closed, for any reason."],
@@ -80,6 +81,7 @@ const groupFamilies = (src: CoreRpcSource): MetricFamily[] => {
     fam("sipmod_worker_tasks_done_total", "counter", "Tasks the worker finished without error.", perWorker((w) => w.done)),
     fam("sipmod_worker_tasks_failed_total", "counter", "Tasks whose handler failed.", perWorker((w) => w.failed)),
     fam("sipmod_worker_tasks_lost_total", "counter", "Tasks lost to a worker crash or to shutdown.", perWorker((w) => w.lost)),
+    fam("sipmod_worker_tasks_redelivered_total", "counter", "Unacknowledged tasks handed to the replacement of a crashed worker.", perWorker((w) => w.redelivered)),
     fam("sipmod_worker_restarts_total", "counter", "Times the worker thread was restarted after a crash.", perWorker((w) => w.restarts)),
   ];
 };

@@ -1,6 +1,6 @@
 import type { ArgSpec, FixupArg } from "../module/define-module.ts";
 import type { RegisteredFunction } from "../module/registry.ts";
-import { routeAllows, routeMask, routeSetLabel } from "../module/route-kind.ts";
+import { routeAllows, routeMask, routeSetBlocks, routeSetLabel } from "../module/route-kind.ts";
 import type { CallExpr, Expr, Pos } from "./ast.ts";
 import { bindError, functionsNamed, routeExistsIn, type BindEnv, type BindScope, type RouteCell } from "./bind-env.ts";
 import { bindExpr, type BExpr, type ExprHooks } from "./bind-expr.ts";
@@ -214,9 +214,11 @@ export const bindFunctionCall = (
       "SM_CFG_ROUTE_TYPE",
       `${e.name}() cannot be used in ${scope.label} (allowed in ${routeSetLabel(fn.routes)})`,
       e.pos,
-      { module: reg.module, hint: `Move the call into a block of an allowed type (${routeSetLabel(fn.routes)}).` },
+      { module: reg.module, hint: `Move the call into ${routeSetBlocks(fn.routes)}; Kamailio 5.6 refuses it here too ("Command cannot be used in the block").` },
     );
     ok = false;
+  } else if (fn.events !== undefined && fn.events.length > 0) {
+    env.eventUses.push({ fn: e.name, module: reg.module, events: fn.events, pos: e.pos, block: scope.block });
   }
   const args: ArgBinding[] = [];
   for (let i = 0; i < fn.params.length; i++) {
@@ -330,6 +332,9 @@ const routeCell = (env: BindEnv, name: string): RouteCell => {
 /** `route(NAME)` with NAME known at load time (must exist) or computed per call (looked up then). */
 export const bindRouteCall = (env: BindEnv, scope: BindScope, target: Expr, staticName: string | undefined, pos: Pos, hooks: ExprHooks): Exec | undefined => {
   if (staticName !== undefined) {
+    let called = env.routeCalls.get(scope.block);
+    if (called === undefined) env.routeCalls.set(scope.block, (called = new Set()));
+    called.add(staticName);
     if (!env.blocks.has(`route[${staticName}]`)) {
       bindError(env, "SM_CFG_UNKNOWN_ROUTE", `route(${staticName}): there is no route[${staticName}] block`, pos, {
         hint: `Add a route[${staticName}] { ... } block or fix the name.`,
@@ -339,6 +344,7 @@ export const bindRouteCall = (env: BindEnv, scope: BindScope, target: Expr, stat
     const cell = routeCell(env, staticName);
     return (ctx) => callRoute(ctx, cell.route!, pos);
   }
+  env.dynamicRouteCalls.push(pos);
   const b = bindExpr(env, scope, target, hooks);
   if (b === undefined) return undefined;
   const ev = b.ev;

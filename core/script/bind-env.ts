@@ -39,18 +39,55 @@ export interface PendingFixup {
   readonly module: string;
 }
 
+/** A call of a function that declares the event routes it works in (checked once every block is bound). */
+export interface EventUse {
+  readonly fn: string;
+  readonly module: string;
+  readonly events: readonly string[];
+  readonly pos: Pos;
+  /** Key of the block the call is written in. */
+  readonly block: string;
+}
+
 export interface BindEnv {
   readonly registry: Registry;
   /** The core's built-in functions, used when the registry has no "core" module. */
   readonly builtins: ReadonlyMap<string, readonly RegisteredFunction[]>;
   readonly errors: SipmodError[];
+  /** What is valid but suspicious (SM_CFG_EVENT_ROUTE): `sipmod check` and start-up log them. */
+  readonly warnings: SipmodError[];
   /** Messages worth a debug log (unknown event_route groups). */
   readonly notes: string[];
   readonly blocks: ReadonlyMap<string, BlockInfo>;
   readonly routeCells: Map<string, RouteCell>;
   readonly lists: Map<string, BoundList>;
   readonly fixups: PendingFixup[];
+  /** Static `route(NAME)` calls: key of the calling block, then the names it calls. */
+  readonly routeCalls: Map<string, Set<string>>;
+  /** Where `route()` is called with a name known only at run time. */
+  readonly dynamicRouteCalls: Pos[];
+  readonly eventUses: EventUse[];
 }
+
+/** A BindEnv with nothing bound yet. */
+export const newBindEnv = (
+  registry: Registry,
+  builtins: ReadonlyMap<string, readonly RegisteredFunction[]>,
+  blocks: ReadonlyMap<string, BlockInfo>,
+): BindEnv => ({
+  registry,
+  builtins,
+  errors: [],
+  warnings: [],
+  notes: [],
+  blocks,
+  routeCells: new Map<string, RouteCell>(),
+  lists: new Map<string, BoundList>(),
+  fixups: [],
+  routeCalls: new Map<string, Set<string>>(),
+  dynamicRouteCalls: [],
+  eventUses: [],
+});
 
 export const bindError = (
   env: BindEnv,

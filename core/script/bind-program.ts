@@ -4,9 +4,10 @@ import { erase, type AnyConfigFunction, type AnyModule } from "../module/define-
 import type { RegisteredFunction, Registry } from "../module/registry.ts";
 import type { RouteKind } from "../module/route-kind.ts";
 import type { CfgFile, RouteBlock } from "./ast.ts";
-import { bindError, type BindEnv, type BlockInfo, type RouteCell } from "./bind-env.ts";
+import { bindError, newBindEnv, type BindEnv, type BlockInfo } from "./bind-env.ts";
+import { checkEventUses } from "./bind-events.ts";
 import { bindList } from "./bind-stmt.ts";
-import { blockKey, type BoundList, type BoundProgram, type BoundRoute } from "./bound.ts";
+import { blockKey, type BoundProgram, type BoundRoute } from "./bound.ts";
 import { coreModule } from "./builtins/core-module.ts";
 
 /**
@@ -110,18 +111,8 @@ export interface BindOptions {
 
 /** Bind synchronously; fixups are returned to be run (they are Effects). */
 const bindBlocks = (cfg: CfgFile, registry: Registry, core: AnyModule) => {
-  const errors: SipmodError[] = [];
   const blocks = new Map<string, BlockInfo>();
-  const env: BindEnv = {
-    registry,
-    builtins: builtinFunctions(registry, core),
-    errors,
-    notes: [],
-    blocks,
-    routeCells: new Map<string, RouteCell>(),
-    lists: new Map<string, BoundList>(),
-    fixups: [],
-  };
+  const env = newBindEnv(registry, builtinFunctions(registry, core), blocks);
   const groups = eventGroups(registry);
   const infos: { info: BlockInfo; block: RouteBlock }[] = [];
   for (const b of cfg.blocks) {
@@ -155,6 +146,7 @@ const bindBlocks = (cfg: CfgFile, registry: Registry, core: AnyModule) => {
     if (r.keyword === "event_route" && r.name !== undefined) events.set(r.name, r);
   }
   for (const [name, cell] of env.routeCells) cell.route = routes.get(name);
+  checkEventUses(env);
   const program: BoundProgram = {
     blocks: bound,
     request: bound.get("request_route"),
@@ -162,6 +154,7 @@ const bindBlocks = (cfg: CfgFile, registry: Registry, core: AnyModule) => {
     routes,
     events,
     lists: env.lists,
+    warnings: sortByPos(env.warnings),
   };
   return { program, env };
 };
@@ -179,6 +172,7 @@ export const bindProgram = (cfg: CfgFile, registry: Registry, options: BindOptio
       else fixupErrors.push(r.left.pos === undefined ? withPos(r.left, f.pos, f.module) : r.left);
     }
     if (fixupErrors.length > 0) return yield* Effect.fail(new SipmodErrors({ errors: sortByPos(fixupErrors) }));
+    for (const w of program.warnings ?? []) yield* Effect.logWarning(w.format("warning"));
     return program;
   });
 

@@ -1,4 +1,5 @@
 import type { Runtime } from "effect";
+import type { SipmodError } from "../errors.ts";
 import type { RouteKind } from "../module/route-kind.ts";
 import type { Maybe } from "./maybe-async.ts";
 import type { VarStore } from "./script-stores.ts";
@@ -65,6 +66,8 @@ export interface BoundProgram {
   readonly events: ReadonlyMap<string, BoundRoute>;
   /** Every statement list by key (`<block>#<path>`), for continuations. */
   readonly lists: ReadonlyMap<string, BoundList>;
+  /** What binding found valid but suspicious (SM_CFG_EVENT_ROUTE), sorted by position; logged as warnings. */
+  readonly warnings?: readonly SipmodError[];
 }
 
 /** What one execution ended with. */

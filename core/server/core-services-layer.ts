@@ -3,12 +3,14 @@ import type { CoreParams } from "../manifest/core-params.ts";
 import {
   CoreInfo,
   MessageHooks,
+  ProcessCalls,
   ProcessGroups,
   RouteRunner,
   SharedMemory,
   SipSender,
   type CoreServices,
   type MessageHooksApi,
+  type ProcessCallsApi,
   type ProcessGroupsApi,
   type RouteRunnerApi,
   type SharedMemoryApi,
@@ -26,6 +28,7 @@ export const coreServicesContext = (opts: {
   readonly shared: SharedMemoryApi;
   readonly routes: RouteRunnerApi;
   readonly hooks: MessageHooksApi;
+  readonly calls: ProcessCallsApi;
 }): Context.Context<CoreServices> =>
   Context.make(CoreInfo, { proc: opts.proc, baseDir: opts.baseDir, params: opts.core }).pipe(
     Context.add(ProcessGroups, opts.groups),
@@ -33,4 +36,5 @@ export const coreServicesContext = (opts: {
     Context.add(SharedMemory, opts.shared),
     Context.add(RouteRunner, opts.routes),
     Context.add(MessageHooks, opts.hooks),
+    Context.add(ProcessCalls, opts.calls),
   );

@@ -2,10 +2,26 @@ import type { LoadedManifest } from "../manifest/loaded-manifest.ts";
 import { coreGroups } from "../manifest/core-groups.ts";
 import type { ProcessGroupSpec } from "../process/groups.ts";
 
-/** Every process group the server runs: the core's (async_workers, groups) then the modules'. */
+/** The group of `children` receiver threads (only when children > 1). */
+export const RECEIVER_GROUP = "receiver";
+
+/**
+ * Every process group the server runs: the `children` receivers (when more than one), the
+ * core's (async_workers, groups), then the modules'. Process ids follow this order from 1.
+ */
 export const serverGroupSpecs = (loaded: LoadedManifest): readonly ProcessGroupSpec[] => [
-  ...coreGroups(loaded.core).map((g) => ({ name: g.name, size: g.workers, queue: g.queue })),
+  ...(loaded.core.children > 1
+    ? [{ name: RECEIVER_GROUP, size: loaded.core.children, queue: loaded.core.receiver_queue }]
+    : []),
+  ...coreGroups(loaded.core).map((g) => ({ name: g.name, size: g.workers, queue: g.queue, concurrency: g.concurrency })),
   ...loaded.modules.flatMap((m) =>
     (m.decl.groups?.(m.params as never) ?? []).map((g) => ({ name: g.name, size: g.size, ...(g.queue !== undefined ? { queue: g.queue } : {}) })),
   ),
 ];
+
+/** Process ids as makeProcessGroups gives them: 0 is main, then each group's workers in order. */
+export const processIds = (specs: readonly ProcessGroupSpec[]): { readonly all: readonly number[] } => {
+  const all = [0];
+  for (const s of specs) for (let r = 0; r < s.size; r++) all.push(all.length);
+  return { all };
+};

@@ -8,6 +8,7 @@ import { buildReply } from "../sip/reply.ts";
 import { fixTopVia } from "../transport/fix-top-via.ts";
 import type { ReceiveInfo } from "../transport/receive-info.ts";
 import type { TransportApi } from "../transport/transport.ts";
+import { SIP_INTERNAL, SIP_OWNED, type SipHandOff } from "../process/protocol.ts";
 
 const PARSE_FAILURE_REASON: Readonly<Record<number, string>> = {
   400: "Bad Request",
@@ -25,7 +26,19 @@ export interface ReceiverDeps {
   readonly proc: ProcessInfo;
   /** Log a line from the receive path (level: Effect log level label). */
   readonly log: (level: "Debug" | "Info" | "Warning" | "Error", text: string) => void;
+  /**
+   * In a server with more than one routing thread: hand a message that another process owns
+   * (MessageHooks.onDispatch) to it. Absent when this is the only thread that routes.
+   */
+  readonly handOver?: (to: number, sip: SipHandOff) => boolean;
 }
+
+/** Receive one message: the bytes, where they came from, SIP_INTERNAL / SIP_OWNED flags. */
+export type Receiver = (buf: Buffer, rcv: ReceiveInfo, flags?: number) => void;
+
+/** The bytes of `buf` as a Uint8Array of their own (a pooled Buffer would clone its whole pool). */
+export const ownBytes = (buf: Uint8Array): Uint8Array =>
+  buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength ? buf : new Uint8Array(buf);
 
 /**
  * The receive path of one process, called by the transport for every message (a UDP datagram or a
@@ -33,13 +46,16 @@ export interface ReceiverDeps {
  * 1. parse (lazily); a message that fails gets the reply the parser names (400, 413, 414, 505,
  *    513) when it is a request other than ACK with enough headers to answer, else it is dropped;
  *    either way it is counted and logged (one info line per second at most), never thrown;
+ *    with several routing threads, a message another process owns (a reply to its transaction,
+ *    a CANCEL of its INVITE ...) is handed to it here, unless the sender already did that lookup;
  * 2. requests: add `received`/`rport` to the top Via (RFC 3261 §18.2.1, RFC 3581);
  * 3. `event_route[core:pre-routing]` if the config has one; `drop` there ends the processing;
  * 4. requests run `request_route`; replies run `reply_route` and are then forwarded statelessly
  *    upstream unless it ran `drop` (tm, when loaded, takes the replies of its transactions first).
  */
-export const makeReceiver = (deps: ReceiverDeps): ((buf: Buffer, rcv: ReceiveInfo) => void) => {
-  const { engine, transport, proc, log } = deps;
+export const makeReceiver = (deps: ReceiverDeps): Receiver => {
+  const { engine, transport, proc, log, handOver } = deps;
+  const ownerOf = handOver !== undefined && deps.hooks !== undefined && deps.hooks.dispatchHandlers.length > 0 ? deps.hooks.ownerOf : undefined;
   const requestHandlers = deps.hooks?.requestHandlers ?? [];
   const replyHandlers = deps.hooks?.replyHandlers ?? [];
   const requestDone = deps.hooks?.requestDoneHandlers ?? [];
@@ -117,7 +133,7 @@ export const makeReceiver = (deps: ReceiverDeps): ((buf: Buffer, rcv: ReceiveInf
     else afterRequest(ctx, o);
   };
 
-  return (buf, rcv) => {
+  return (buf, rcv, flags = 0) => {
     let parsed: SipMessage | ParseFailure;
     try {
       parsed = SipMessage.parse(buf);
@@ -130,8 +146,12 @@ export const makeReceiver = (deps: ReceiverDeps): ((buf: Buffer, rcv: ReceiveInf
     if (isParseFailure(parsed)) return onParseFailure(parsed, rcv);
     const msg = parsed;
     try {
+      if (ownerOf !== undefined && (flags & SIP_OWNED) === 0) {
+        const owner = ownerOf(msg, rcv);
+        if (owner !== undefined && owner !== proc.id && handOver!(owner, { bytes: ownBytes(buf), rcv, flags: flags | SIP_OWNED })) return;
+      }
       if (msg.isRequest) fixTopVia(msg, rcv);
-      if (preRouting === undefined) return runMain(msg, rcv);
+      if (preRouting === undefined || (flags & SIP_INTERNAL) !== 0) return runMain(msg, rcv);
       const ctx = engine.newContext(msg, rcv, { proc, phase: "pre-routing", route: "event" });
       const o = engine.run(preRouting, ctx);
       if (o instanceof Promise) void o.then((r) => (r.dropped ? undefined : runMain(msg, rcv)));

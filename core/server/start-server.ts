@@ -7,8 +7,7 @@ import type { CoreServices } from "../module/core-services.ts";
 import { MAIN_PROCESS } from "../module/process-info.ts";
 import type { TaskData } from "../module/values.ts";
 import { makeProcessGroups, type ProcessGroupsControlApi } from "../process/groups.ts";
-import { Forwarding } from "../script/builtins/forwarding.ts";
-import { makeEngine, type Engine } from "../script/engine.ts";
+import type { Engine } from "../script/engine.ts";
 import type { ListenerInfo } from "../transport/listener-info.ts";
 import { parseListens, type ListenSpec } from "../transport/listen-spec.ts";
 import type { ReceiveInfo } from "../transport/receive-info.ts";
@@ -16,14 +15,17 @@ import { startTransport, type TransportApi } from "../transport/transport.ts";
 import { startRpcServer } from "../rpc/server.ts";
 import { bindConfig } from "./bind-config.ts";
 import { coreServicesContext } from "./core-services-layer.ts";
-import { forwardingFromListeners } from "./forwarding-from-listeners.ts";
-import { serverGroupSpecs } from "./group-specs.ts";
+import { processIds, RECEIVER_GROUP, serverGroupSpecs } from "./group-specs.ts";
+import { makeProcessRouting } from "./process-routing.ts";
+import { makeSpread } from "./spread.ts";
+import { Switchboard } from "../process/switchboard.ts";
+import { makeProcessCalls, ProcessRequestHandlers } from "../process/process-calls.ts";
+import type { SipHandOff } from "../process/protocol.ts";
 import { LateGroups } from "./late-groups.ts";
 import { LateSender } from "./late-sender.ts";
 import { MainSharedMemory } from "./shared-memory.ts";
 import { loadServerConfig, type ServerConfig } from "./load-config.ts";
 import { mainCalls } from "./main-calls.ts";
-import { makeReceiver } from "./receive.ts";
 import { LateRoutes } from "./late-routes.ts";
 import { ProcessMessageHooks } from "./message-hooks.ts";
 import type { WorkerBootArgs } from "./worker-boot.ts";
@@ -78,6 +80,19 @@ export const startServer = (opts: ServerOptions): Effect.Effect<RunningServer, S
     );
 
     const groupSpecs = serverGroupSpecs(loaded);
+    const ids = processIds(groupSpecs);
+    // Other threads route SIP too (children receivers, sworker and async workers): ownership of
+    // transactions is then checked on every message, and requests travel between threads.
+    const multi = groupSpecs.length > 0;
+    const switchboard = new Switchboard();
+    const requestHandlers = new ProcessRequestHandlers();
+    switchboard.handlers = requestHandlers;
+    const calls = makeProcessCalls({
+      self: 0,
+      processes: ids.all,
+      handlers: requestHandlers,
+      send: (to, op, data, timeoutMs) => switchboard.requestFromMain(to, op, data, timeoutMs),
+    });
     const lateGroups = new LateGroups(groupSpecs.map((g) => g.name));
     const sender = new LateSender();
     const shared = new MainSharedMemory();
@@ -92,6 +107,7 @@ export const startServer = (opts: ServerOptions): Effect.Effect<RunningServer, S
       shared,
       routes,
       hooks,
+      calls,
     });
 
     // 1. modules' init (once, main thread), before any socket or worker exists.
@@ -126,9 +142,12 @@ export const startServer = (opts: ServerOptions): Effect.Effect<RunningServer, S
       groups: groupSpecs.map((g) => g.name),
       listeners: transport.listeners.map((l) => ({ ...l })),
       shared: shared.views(),
+      processes: ids.all,
+      multi,
     };
     const groups = yield* one(
       makeProcessGroups(groupSpecs, { url: workerBootUrl, args: bootArgs as unknown as TaskData }, {
+        switchboard,
         onCall: mainCalls(
           () => transport,
           () => groupsRef,
@@ -142,22 +161,32 @@ export const startServer = (opts: ServerOptions): Effect.Effect<RunningServer, S
 
     // 4. childInit in the main thread, then the engine with every service the functions need.
     const mainCtx = yield* one(childInitModules(loaded, MAIN_PROCESS, moduleCtx).pipe(Effect.provide(services)));
-    const forwarding = forwardingFromListeners(transport.listeners);
-    const runtime = yield* Effect.runtime<unknown>().pipe(
-      Effect.provide(Context.add(Context.merge(mainCtx, services), Forwarding, forwarding)),
-    );
-    const engine = makeEngine(program, runtime, {
-      isMyself: (host, port) => forwarding.isLocal(host, port, "udp") || forwarding.isLocal(host, port, "tcp"),
-    });
-    routes.attach(engine);
-    yield* Effect.addFinalizer(() => Effect.sync(() => routes.attach(undefined)));
-    receive = makeReceiver({
-      engine,
+    const routing = yield* makeProcessRouting({
+      program,
+      context: Context.merge(mainCtx, services) as Context.Context<unknown>,
+      proc: MAIN_PROCESS,
+      listeners: transport.listeners,
+      routes,
       hooks,
       transport,
-      proc: MAIN_PROCESS,
-      log: (level, text) => Effect.runSync(Effect.logWithLevel(LOG_LEVELS[level], text)),
+      ...(multi ? { handOver: (to: number, sip: SipHandOff) => switchboard.handOverTo(to, sip) } : {}),
     });
+    const engine = routing.engine;
+    const runtime = engine.runtime;
+    switchboard.mainSip = (m) => routing.receive(Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength), m.rcv, m.flags);
+    yield* Effect.addFinalizer(() => Effect.sync(() => (switchboard.mainSip = undefined)));
+    const receivers = groups.ids(RECEIVER_GROUP);
+    receive =
+      receivers.length > 0
+        ? makeSpread({
+            receivers,
+            hooks,
+            switchboard,
+            counters: transport.counters,
+            local: routing.receive,
+            log: (level, text) => Runtime.runSync(runtime)(Effect.logWithLevel(LOG_LEVELS[level], text)),
+          })
+        : routing.receive;
     // 5. management: JSON-RPC and /metrics (127.0.0.1 unless configured otherwise).
     const rpc = core.rpc.enabled
       ? yield* one(

@@ -13,6 +13,10 @@ import { forwardingFromListeners } from "./forwarding-from-listeners.ts";
 import { loadServerConfig } from "./load-config.ts";
 import { workerSharedMemory } from "./shared-memory.ts";
 import { workerGroups, workerSender } from "./worker-services.ts";
+import { makeProcessCalls, ProcessRequestHandlers } from "../process/process-calls.ts";
+import type { SipHandOff } from "../process/protocol.ts";
+import { TransportCounters } from "../transport/transport-counters.ts";
+import { makeProcessRouting } from "./process-routing.ts";
 
 /** What the main thread gives every group worker (structured-clone data). */
 export interface WorkerBootArgs {
@@ -26,6 +30,10 @@ export interface WorkerBootArgs {
   readonly listeners: readonly ListenerInfo[];
   /** The shared memory segments the modules created in init. */
   readonly shared: Readonly<Record<string, Uint8Array>>;
+  /** Every process id of the server (0 = main), in order. */
+  readonly processes: readonly number[];
+  /** True when more than one thread routes SIP (children > 1, or any group): ownership is checked. */
+  readonly multi: boolean;
 }
 
 /** Several start-up errors as one worker boot failure. */
@@ -37,8 +45,9 @@ const asOne = (errs: SipmodErrors): SipmodError =>
 /**
  * The boot of a group worker thread, like a forked Kamailio child: it loads the same manifest and
  * config as the main thread, binds the same routing script, runs every module's childInit with
- * this process's identity, and then runs the tasks the group receives: "<module>.<task>" goes to
- * that module's `tasks` handler, with the module services of this thread.
+ * this process's identity, makes the same routing engine and receive path, and then runs what
+ * the group receives: SIP messages (routed here), tasks ("<module>.<task>" goes to that module's
+ * `tasks` handler, with the module services of this thread) and requests from other processes.
  */
 export const boot: BootFunction = (argsData: TaskData, proc, host) =>
   Effect.gen(function* () {
@@ -49,30 +58,53 @@ export const boot: BootFunction = (argsData: TaskData, proc, host) =>
     );
     const loaded = { ...loaded0, core: { ...loaded0.core, listen: [...args.listen] } };
     const program = yield* Effect.mapError(bindConfig(loaded, cfg, script), asOne);
+    const hooks = new ProcessMessageHooks();
+    const routes = new LateRoutes(proc);
+    const requestHandlers = new ProcessRequestHandlers();
+    const sender = workerSender(host);
     const services = coreServicesContext({
       proc,
       baseDir: loaded.baseDir,
       core: loaded.core,
       groups: workerGroups(host, args.groups),
-      sender: workerSender(host),
+      sender,
       shared: workerSharedMemory(args.shared),
-      // No routes run in a group worker yet: the tasks that will run them (sworker, async) attach
-      // an engine here; until then RouteRunner runs nothing.
-      routes: new LateRoutes(proc),
-      hooks: new ProcessMessageHooks(),
+      routes,
+      hooks,
+      calls: makeProcessCalls({ self: proc.id, processes: args.processes, handlers: requestHandlers, send: host.request }),
     });
     const moduleCtx = yield* childInitModules(loaded, proc).pipe(Effect.provide(services));
     const forwarding = forwardingFromListeners(args.listeners);
     const ctx = Context.add(Context.merge(moduleCtx, services), Forwarding, forwarding);
-    // The routing script is bound here too, as in every Kamailio child: a config error stops the
-    // worker's boot, and the tasks that run routes (sworker, async) use this program.
-    void program;
+    // The same routing engine and receive path as the main thread: SIP messages handed to this
+    // worker (children receivers, hand-overs to a transaction's owner, sworker) are routed here,
+    // and modules run route blocks (failure routes, resumed routes) through RouteRunner.
+    const counters = new TransportCounters();
+    const { receive } = yield* makeProcessRouting({
+      program,
+      context: Context.merge(moduleCtx, services) as Context.Context<unknown>,
+      proc,
+      listeners: args.listeners,
+      routes,
+      hooks,
+      transport: { reply: sender.reply, counters },
+      ...(args.multi
+        ? {
+            handOver: (to: number, sip: SipHandOff) => {
+              host.handOver(to, sip);
+              return true;
+            },
+          }
+        : {}),
+    });
 
     const handlers = new Map<string, (data: TaskData) => Effect.Effect<void, SipmodError, unknown>>();
     for (const m of loaded.modules) {
       for (const [name, handler] of Object.entries(m.decl.tasks ?? {})) handlers.set(`${m.decl.name}.${name}`, handler);
     }
     const result: WorkerHandlers = {
+      sip: (m) => receive(Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength), m.rcv, m.flags),
+      request: (op, data, from) => requestHandlers.run(op, data, from),
       handle: (task, data) => {
         const h = handlers.get(task);
         if (h === undefined)

@@ -15,6 +15,8 @@ export class TransportCounters {
   dropped = 0;
   /** Messages the receive pipeline could not parse. */
   parseErrors = 0;
+  /** Messages the main thread could not hand to the routing thread it chose (its queue was full). */
+  handOffDrops = 0;
   /** TCP connections accepted / opened by us / closed (any reason). */
   tcpAccepted = 0;
   tcpConnected = 0;
@@ -36,6 +38,7 @@ export interface TransportStats {
   readonly sendErrors: number;
   readonly dropped: number;
   readonly parseErrors: number;
+  readonly handOffDrops: number;
   readonly tcpAccepted: number;
   readonly tcpConnected: number;
   readonly tcpClosed: number;

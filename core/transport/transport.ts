@@ -204,6 +204,7 @@ const openAll = async (
       sendErrors: counters.sendErrors,
       dropped: counters.dropped,
       parseErrors: counters.parseErrors,
+      handOffDrops: counters.handOffDrops,
       tcpAccepted: counters.tcpAccepted,
       tcpConnected: counters.tcpConnected,
       tcpClosed: counters.tcpClosed,

@@ -34,7 +34,8 @@ const signature = (mod: string, f: AnyConfigFunction<unknown>): string => {
     .join(", ");
   const ret = MAY_WAIT.has(`${mod}.${f.name}`) ? "number | Promise<number>" : "number";
   const routes = f.routes === "any" ? "any route" : f.routes.join(", ");
-  const doc = `${f.doc}${f.returns !== undefined ? `\n${f.returns}` : ""}\nRoute kinds: ${routes}.`;
+  const events = f.events !== undefined && f.events.length > 0 ? ` Works only in event_route ${f.events.join(" or ")}.` : "";
+  const doc = `${f.doc}${f.returns !== undefined ? `\n${f.returns}` : ""}\nRoute kinds: ${routes}.${events}`;
   return `${comment(doc, "  ")}  ${ident(f.name)}(${params}): ${ret};\n`;
 };
 

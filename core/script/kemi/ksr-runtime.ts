@@ -1,9 +1,9 @@
 import type { AnyConfigFunction, AnyModule } from "../../module/define-module.ts";
 import type { RegisteredFunction, Registry } from "../../module/registry.ts";
 import type { ScriptValue } from "../../module/values.ts";
-import type { BindEnv } from "../bind-env.ts";
+import { newBindEnv } from "../bind-env.ts";
 import { bindPvText, type BoundPv } from "../bind-pv.ts";
-import { RUN_DROP, RUN_EXIT, type BoundList } from "../bound.ts";
+import { RUN_DROP, RUN_EXIT } from "../bound.ts";
 import type { ScriptContext } from "../context.ts";
 import { KAMAILIO_LEVELS } from "../log-level.ts";
 import { callKemiFunction, kemiFunction, type KemiCallHost, type KemiFunction } from "./kemi-call.ts";
@@ -65,16 +65,7 @@ const pvResolver = (registry: Registry, file: string): ((text: string) => PvEntr
   return (text) => {
     const hit = cache.get(text);
     if (hit !== undefined) return hit;
-    const env: BindEnv = {
-      registry,
-      builtins: new Map(),
-      errors: [],
-      notes: [],
-      blocks: new Map(),
-      routeCells: new Map(),
-      lists: new Map<string, BoundList>(),
-      fixups: [],
-    };
+    const env = newBindEnv(registry, new Map(), new Map());
     const b = bindPvText(env, text, { file, line: 0, column: 0 });
     const entry: PvEntry = b !== undefined && env.errors.length === 0 ? b : { error: env.errors.map((e) => e.message).join("; ") || `cannot use ${text}` };
     if (cache.size >= PV_CACHE_LIMIT) cache.clear();

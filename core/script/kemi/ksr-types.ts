@@ -187,7 +187,7 @@ export interface KsrModuleHtable {
   /**
    * Write every item of every hash table to the log at L_ERR. Meant for debugging.
    * Always 1.
-   * Route kinds: request, failure, onreply, core_onreply, branch.
+   * Route kinds: any route.
    */
   sht_print(): number;
   /**
@@ -199,13 +199,13 @@ export interface KsrModuleHtable {
   /**
    * Remove every item of the table whose name matches the POSIX extended regular expression (case-sensitive).
    * 1 (true); -1 (false) when the table does not exist or the expression is invalid.
-   * Route kinds: request, failure, onreply, core_onreply, branch.
+   * Route kinds: any route.
    */
   sht_rm_name_re(spec: string): number;
   /**
    * Remove every item of the table whose string value matches the POSIX extended regular expression (case-sensitive); items with integer values are kept.
    * 1 (true); -1 (false) when the table does not exist or the expression is invalid.
-   * Route kinds: request, failure, onreply, core_onreply, branch.
+   * Route kinds: any route.
    */
   sht_rm_value_re(spec: string): number;
   /**
@@ -271,7 +271,7 @@ export interface KsrModuleMaxfwd {
   /**
    * If the request has no Max-Forwards header, add one with the value `max_value`. If it has one, decrement its value (and lower it to the `max_limit` parameter if larger). A value of 0 is left as it is.
    * Returns 2 (true) when the header was added, 1 (true) when it was decremented, -1 (false) when its value is 0 (answer 483), -2 (false) when the header is malformed.
-   * Route kinds: request, failure, branch.
+   * Route kinds: request.
    */
   mf_process_maxfwd_header(max_value: number): number;
   /**
@@ -301,7 +301,7 @@ export interface KsrModuleSl {
   /**
    * Send a reply: stateful through tm when the request has a transaction, stateless otherwise. Use it in routes that may run with or without a transaction.
    * Returns 1 (true) when the reply was sent, -1 (false) otherwise.
-   * Route kinds: request, onreply, failure.
+   * Route kinds: request, failure, onreply, core_onreply.
    */
   send_reply(code: number, reason: string): number;
 }
@@ -325,31 +325,31 @@ export interface KsrModuleTextops {
   /**
    * Check whether the message has a body: a Content-Length header with a value above 0.
    * 1 (true) when it has one, -1 (false) otherwise.
-   * Route kinds: request, onreply, core_onreply, failure, branch.
+   * Route kinds: any route.
    */
   has_body(): number;
   /**
    * Check whether the message has a body of this media type (parameters such as charset are ignored). A message with a body but no Content-Type counts as application/sdp.
    * 1 (true) when it has such a body, -1 (false) otherwise.
-   * Route kinds: request, onreply, core_onreply, failure, branch.
+   * Route kinds: any route.
    */
   has_body(mime: string): number;
   /**
    * Search the whole message as received (start line, headers, body) for the expression. Case is ignored; `.` does not cross line ends and `^`/`$` match at each line, as with Kamailio's REG_NEWLINE. Changes made in the script (append_hf, set_body ...) are not seen.
    * 1 (true) when found, -1 (false) otherwise.
-   * Route kinds: request, onreply, core_onreply, failure, branch.
+   * Route kinds: any route.
    */
   search(re: string): number;
   /**
    * Like search(), on the body as received only.
    * 1 (true) when found, -1 (false) otherwise (also when there is no body).
-   * Route kinds: request, onreply, core_onreply, failure, branch.
+   * Route kinds: any route.
    */
   search_body(re: string): number;
   /**
    * Search the value(s) of a header for the expression (`search_hf("From", ":test@", "a")`).
    * 1 (true) when found, -1 (false) otherwise.
-   * Route kinds: request, onreply, core_onreply, failure, branch.
+   * Route kinds: any route.
    */
   search_hf(hf: string, re: string, flags: string): number;
   /**
@@ -361,31 +361,31 @@ export interface KsrModuleTextops {
   /**
    * Add the header line(s) after the last header of the message. The text must be whole header lines, each ended by \r\n, as in Kamailio: `append_hf("X-Caller: $fU\r\n")`. A fixed text is checked when the config is loaded. Like every change made by textops, the new header is not visible to $hdr() or to the other search functions, which read the message as received; it is in the message that is forwarded.
    * 1 (true) when the header was added, -1 (false) when the text is not header lines (logged).
-   * Route kinds: request, onreply, core_onreply, failure, branch.
+   * Route kinds: any route.
    */
   append_hf(txt: string): number;
   /**
    * Add the header line(s) before the first header of the message (several insert_hf calls: the last one ends up first, as in Kamailio). Same text rules as append_hf.
    * 1 (true) when the header was added, -1 (false) when the text is not header lines (logged).
-   * Route kinds: request, onreply, core_onreply, failure, branch.
+   * Route kinds: any route.
    */
   insert_hf(txt: string): number;
   /**
    * Add a `Date:` header with the current time in GMT (`Date: Sun, 22 Nov 2026 10:04:05 GMT`) after the last header.
    * Always 1 (true).
-   * Route kinds: request, onreply, core_onreply, failure, branch.
+   * Route kinds: any route.
    */
   append_time_to_request(): number;
   /**
    * Remove every header of the message with this name (case ignored; the long and compact forms are the same header). Only headers of the message as received are removed, not ones added by append_hf.
    * 1 (true) when at least one header was removed, -1 (false) when there was none.
-   * Route kinds: request, onreply, core_onreply, failure, branch.
+   * Route kinds: any route.
    */
   remove_hf(hname: string): number;
   /**
    * remove_hf() with a name that may contain pseudo-variables.
    * 1 (true) when at least one header was removed, -1 (false) when there was none or the name is not a header name.
-   * Route kinds: request, onreply, core_onreply, failure, branch.
+   * Route kinds: any route.
    */
   remove_hf_pv(hname: string): number;
   /**
@@ -421,25 +421,25 @@ export interface KsrModuleTextops {
   /**
    * Check whether the message has a header with this name (case ignored; `From` also finds `f`).
    * 1 (true) when present, -1 (false) otherwise.
-   * Route kinds: request, onreply, core_onreply, failure, branch.
+   * Route kinds: any route.
    */
   is_present_hf(hf_name: string): number;
   /**
    * is_present_hf() with a name that may contain pseudo-variables.
    * 1 (true) when present, -1 (false) otherwise.
-   * Route kinds: request, onreply, core_onreply, failure, branch.
+   * Route kinds: any route.
    */
   is_present_hf_pv(hf_name: string): number;
   /**
    * Check whether a header name matches the expression (`is_present_hf_re("^P-")`).
    * 1 (true) when one matches, -1 (false) otherwise.
-   * Route kinds: request, onreply, core_onreply, failure, branch.
+   * Route kinds: any route.
    */
   is_present_hf_re(hf_name_re: string): number;
   /**
    * is_present_hf_re() with an expression that may contain pseudo-variables (compiled when the call runs).
    * 1 (true) when a header name matches, -1 (false) otherwise or when the expression is invalid.
-   * Route kinds: request, onreply, core_onreply, failure, branch.
+   * Route kinds: any route.
    */
   is_present_hf_re_pv(hf_name_re: string): number;
   /**
@@ -457,31 +457,31 @@ export interface KsrModuleTextops {
   /**
    * Apply a sed-like substitution (as subst_uri) to the body: `subst_body('/^o=(.*) /o=$fU /')`. Content-Length is rewritten. Several body changes in one route build on each other.
    * 1 (true) when the body was changed, -1 (false) when nothing matched.
-   * Route kinds: request, onreply, core_onreply, failure, branch.
+   * Route kinds: any route.
    */
   subst_body(subst: string): number;
   /**
    * Replace the first match of the expression in the body with `txt` (`replace_body("server", "SIP proxy")`).
    * 1 (true) when replaced, -1 (false) when nothing matched.
-   * Route kinds: request, onreply, core_onreply, failure, branch.
+   * Route kinds: any route.
    */
   replace_body(re: string, txt: string): number;
   /**
    * Replace every match of the expression in the body with `txt`; `.`, `^` and `$` work line by line.
    * 1 (true) when replaced, -1 (false) when nothing matched.
-   * Route kinds: request, onreply, core_onreply, failure, branch.
+   * Route kinds: any route.
    */
   replace_body_all(re: string, txt: string): number;
   /**
    * Replace every match of the expression in the body with `txt`, matching over the whole body at once (`.` also matches line ends): `replace_body_atonce("^.+$", "")` empties the body.
    * 1 (true) when replaced, -1 (false) when nothing matched.
-   * Route kinds: request, onreply, core_onreply, failure, branch.
+   * Route kinds: any route.
    */
   replace_body_atonce(re: string, txt: string): number;
   /**
    * Insert `txt` right after the first match of the expression in the body.
    * 1 (true) when inserted, -1 (false) when nothing matched.
-   * Route kinds: request, onreply, core_onreply, failure, branch.
+   * Route kinds: any route.
    */
   search_append_body(re: string, txt: string): number;
   /**
