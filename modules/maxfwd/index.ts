@@ -39,7 +39,7 @@ export default defineModule({
     fn({
       name: "mf_process_maxfwd_header",
       params: [{ name: "max_value", kind: "int-pv", doc: "Value of the header to add when there is none (1..255)." }] as const,
-      routes: ["request", "failure", "branch"],
+      routes: ["request"],
       doc:
         "If the request has no Max-Forwards header, add one with the value `max_value`. If it has one, decrement " +
         "its value (and lower it to the `max_limit` parameter if larger). A value of 0 is left as it is.",

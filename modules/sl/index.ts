@@ -48,7 +48,7 @@ export default defineModule({
     fn({
       name: "send_reply",
       params: codeReason,
-      routes: ["request", "onreply", "failure"],
+      routes: ["request", "failure", "onreply", "core_onreply"],
       doc:
         "Send a reply: stateful through tm when the request has a transaction, stateless otherwise. Use it in " +
         "routes that may run with or without a transaction.",
