@@ -8,9 +8,6 @@ import { allTables, tableNamed } from "./tables.ts";
 
 /** The config functions of htable. Every parameter may contain pseudo-variables, as in Kamailio. */
 
-/** Kamailio's REQUEST_ROUTE|FAILURE_ROUTE|ONREPLY_ROUTE|BRANCH_ROUTE (ONREPLY covers reply_route too). */
-const MSG_ROUTES = ["request", "failure", "onreply", "core_onreply", "branch"] as const;
-
 const noTable = (fname: string, name: string) =>
   Effect.as(Effect.logWarning(`htable: ${fname}(): there is no hash table "${name}"`), -1);
 
@@ -119,7 +116,7 @@ export const htableFunctions = [
   fn({
     name: "sht_print",
     params: [] as const,
-    routes: MSG_ROUTES,
+    routes: "any",
     doc: "Write every item of every hash table to the log at L_ERR. Meant for debugging.",
     returns: "Always 1.",
     run: () => Effect.forEach(allTables(), (t) => logAtLevel(KAMAILIO_LEVELS.L_ERR, dumpText(t))).pipe(Effect.as(1)),
@@ -139,7 +136,7 @@ export const htableFunctions = [
   fn({
     name: "sht_rm_name_re",
     params: [{ name: "spec", kind: "string-pv", doc: '"table=>regular expression".' }] as const,
-    routes: MSG_ROUTES,
+    routes: "any",
     doc: "Remove every item of the table whose name matches the POSIX extended regular expression (case-sensitive).",
     returns: "1 (true); -1 (false) when the table does not exist or the expression is invalid.",
     fixup: prepareRe("sht_rm_name_re"),
@@ -152,7 +149,7 @@ export const htableFunctions = [
   fn({
     name: "sht_rm_value_re",
     params: [{ name: "spec", kind: "string-pv", doc: '"table=>regular expression".' }] as const,
-    routes: MSG_ROUTES,
+    routes: "any",
     doc:
       "Remove every item of the table whose string value matches the POSIX extended regular expression " +
       "(case-sensitive); items with integer values are kept.",

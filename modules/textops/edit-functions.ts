@@ -134,7 +134,7 @@ export const editFunctions = [
   fn({
     name: "subst_body",
     params: [substParam] as const,
-    routes: MSG_ROUTES,
+    routes: "any",
     doc:
       "Apply a sed-like substitution (as subst_uri) to the body: `subst_body('/^o=(.*) /o=$fU /')`. Content-Length " +
       "is rewritten. Several body changes in one route build on each other.",
@@ -153,7 +153,7 @@ export const editFunctions = [
   fn({
     name: "replace_body",
     params: [{ name: "re", kind: "string", doc: "POSIX extended regular expression (case ignored, per line)." }, txtParam] as const,
-    routes: MSG_ROUTES,
+    routes: "any",
     doc: 'Replace the first match of the expression in the body with `txt` (`replace_body("server", "SIP proxy")`).',
     returns: "1 (true) when replaced, -1 (false) when nothing matched.",
     fixup: regexFixup("replace_body", 0, BODY_RE),
@@ -162,7 +162,7 @@ export const editFunctions = [
   fn({
     name: "replace_body_all",
     params: [{ name: "re", kind: "string", doc: "POSIX extended regular expression (case ignored, per line)." }, txtParam] as const,
-    routes: MSG_ROUTES,
+    routes: "any",
     doc: "Replace every match of the expression in the body with `txt`; `.`, `^` and `$` work line by line.",
     returns: "1 (true) when replaced, -1 (false) when nothing matched.",
     fixup: regexFixup("replace_body_all", 0, BODY_RE),
@@ -171,7 +171,7 @@ export const editFunctions = [
   fn({
     name: "replace_body_atonce",
     params: [{ name: "re", kind: "string", doc: "POSIX extended regular expression (case ignored, over the whole body)." }, txtParam] as const,
-    routes: MSG_ROUTES,
+    routes: "any",
     doc:
       'Replace every match of the expression in the body with `txt`, matching over the whole body at once (`.` also ' +
       'matches line ends): `replace_body_atonce("^.+$", "")` empties the body.',
@@ -182,7 +182,7 @@ export const editFunctions = [
   fn({
     name: "search_append_body",
     params: [{ name: "re", kind: "string", doc: "POSIX extended regular expression (case ignored, per line)." }, { name: "txt", kind: "string", doc: "Text to insert." }] as const,
-    routes: MSG_ROUTES,
+    routes: "any",
     doc: "Insert `txt` right after the first match of the expression in the body.",
     returns: "1 (true) when inserted, -1 (false) when nothing matched.",
     fixup: regexFixup("search_append_body", 0, BODY_RE),

@@ -7,7 +7,11 @@ import { fixupError, KAMAILIO_RE, regexFixup, staticArg, tryCompileRe } from "./
 
 /** Header functions: add (append_hf, insert_hf), remove (remove_hf*), test (is_present_hf*). */
 
-/** Kamailio's REQUEST_ROUTE|ONREPLY_ROUTE|FAILURE_ROUTE|BRANCH_ROUTE (ONREPLY covers reply_route too). */
+/**
+ * Kamailio 5.6's REQUEST_ROUTE|ONREPLY_ROUTE|FAILURE_ROUTE|BRANCH_ROUTE (ONREPLY covers reply_route
+ * too), as the real binary checks subst_uri, subst_user and set_body at load; the other textops
+ * functions are ANY_ROUTE there (its README lists fewer blocks for many of them).
+ */
 export const MSG_ROUTES: readonly RouteKind[] = ["request", "onreply", "core_onreply", "failure", "branch"];
 
 const warn = (text: string) => Effect.as(Effect.logWarning(`textops: ${text}`), -1);
@@ -67,7 +71,7 @@ export const headerFunctions = [
   fn({
     name: "append_hf",
     params: [{ name: "txt", kind: "string-pv", doc: "Header line(s) ended by \\r\\n; may contain pseudo-variables." }] as const,
-    routes: MSG_ROUTES,
+    routes: "any",
     doc:
       "Add the header line(s) after the last header of the message. The text must be whole header lines, each ended " +
       'by \\r\\n, as in Kamailio: `append_hf("X-Caller: $fU\\r\\n")`. A fixed text is checked when the config is loaded. ' +
@@ -80,7 +84,7 @@ export const headerFunctions = [
   fn({
     name: "insert_hf",
     params: [{ name: "txt", kind: "string-pv", doc: "Header line(s) ended by \\r\\n; may contain pseudo-variables." }] as const,
-    routes: MSG_ROUTES,
+    routes: "any",
     doc:
       "Add the header line(s) before the first header of the message (several insert_hf calls: the last one ends up " +
       "first, as in Kamailio). Same text rules as append_hf.",
@@ -91,7 +95,7 @@ export const headerFunctions = [
   fn({
     name: "append_time_to_request",
     params: [] as const,
-    routes: MSG_ROUTES,
+    routes: "any",
     doc: "Add a `Date:` header with the current time in GMT (`Date: Sun, 22 Nov 2026 10:04:05 GMT`) after the last header.",
     returns: "Always 1 (true).",
     run: (ctx) => {
@@ -102,7 +106,7 @@ export const headerFunctions = [
   fn({
     name: "remove_hf",
     params: [{ name: "hname", kind: "string", doc: "Header name; the compact form counts too (Contact also removes m)." }] as const,
-    routes: MSG_ROUTES,
+    routes: "any",
     doc:
       "Remove every header of the message with this name (case ignored; the long and compact forms are the same " +
       "header). Only headers of the message as received are removed, not ones added by append_hf.",
@@ -113,7 +117,7 @@ export const headerFunctions = [
   fn({
     name: "remove_hf_pv",
     params: [{ name: "hname", kind: "string-pv", doc: "Header name; may contain pseudo-variables." }] as const,
-    routes: MSG_ROUTES,
+    routes: "any",
     doc: "remove_hf() with a name that may contain pseudo-variables.",
     returns: "1 (true) when at least one header was removed, -1 (false) when there was none or the name is not a header name.",
     run: (ctx, [name]) => (/^[A-Za-z0-9\-.!%*_+`'~]+$/.test(name.trim()) ? removeByName(ctx, name.trim()) : -1),
@@ -191,7 +195,7 @@ export const headerFunctions = [
   fn({
     name: "is_present_hf",
     params: [{ name: "hf_name", kind: "string", doc: "Header name (long or compact form)." }] as const,
-    routes: MSG_ROUTES,
+    routes: "any",
     doc: "Check whether the message has a header with this name (case ignored; `From` also finds `f`).",
     returns: "1 (true) when present, -1 (false) otherwise.",
     fixup: hnameFixup("is_present_hf"),
@@ -200,7 +204,7 @@ export const headerFunctions = [
   fn({
     name: "is_present_hf_pv",
     params: [{ name: "hf_name", kind: "string-pv", doc: "Header name; may contain pseudo-variables." }] as const,
-    routes: MSG_ROUTES,
+    routes: "any",
     doc: "is_present_hf() with a name that may contain pseudo-variables.",
     returns: "1 (true) when present, -1 (false) otherwise.",
     run: (ctx, [name]) => (name.trim() !== "" && ctx.msg.hasHeader(name.trim()) ? 1 : -1),
@@ -208,7 +212,7 @@ export const headerFunctions = [
   fn({
     name: "is_present_hf_re",
     params: [{ name: "hf_name_re", kind: "string", doc: "POSIX extended regular expression matched against header names (case ignored)." }] as const,
-    routes: MSG_ROUTES,
+    routes: "any",
     doc: 'Check whether a header name matches the expression (`is_present_hf_re("^P-")`).',
     returns: "1 (true) when one matches, -1 (false) otherwise.",
     fixup: regexFixup("is_present_hf_re", 0, KAMAILIO_RE),
@@ -217,7 +221,7 @@ export const headerFunctions = [
   fn({
     name: "is_present_hf_re_pv",
     params: [{ name: "hf_name_re", kind: "string-pv", doc: "Regular expression; may contain pseudo-variables." }] as const,
-    routes: MSG_ROUTES,
+    routes: "any",
     doc: "is_present_hf_re() with an expression that may contain pseudo-variables (compiled when the call runs).",
     returns: "1 (true) when a header name matches, -1 (false) otherwise or when the expression is invalid.",
     run: (ctx, [re]) => {

@@ -1,7 +1,6 @@
 import { Effect } from "effect";
 import { fn } from "../../core/module/define-module.ts";
 import { hasBody, mediaType } from "./body.ts";
-import { MSG_ROUTES } from "./header-functions.ts";
 import { parseMethodList } from "./methods.ts";
 import { fixupError, KAMAILIO_RE, regexFixup, staticArg, tryCompileRe } from "./regex.ts";
 
@@ -32,7 +31,7 @@ export const searchFunctions = [
   fn({
     name: "has_body",
     params: [] as const,
-    routes: MSG_ROUTES,
+    routes: "any",
     doc: "Check whether the message has a body: a Content-Length header with a value above 0.",
     returns: "1 (true) when it has one, -1 (false) otherwise.",
     run: (ctx) => (hasBody(ctx.msg, undefined) ? 1 : -1),
@@ -40,7 +39,7 @@ export const searchFunctions = [
   fn({
     name: "has_body",
     params: [{ name: "mime", kind: "string", doc: "Media type, type/subtype (application/sdp)." }] as const,
-    routes: MSG_ROUTES,
+    routes: "any",
     doc:
       "Check whether the message has a body of this media type (parameters such as charset are ignored). A message " +
       "with a body but no Content-Type counts as application/sdp.",
@@ -55,7 +54,7 @@ export const searchFunctions = [
   fn({
     name: "search",
     params: [{ name: "re", kind: "string", doc: "POSIX extended regular expression (case ignored, per line)." }] as const,
-    routes: MSG_ROUTES,
+    routes: "any",
     doc:
       "Search the whole message as received (start line, headers, body) for the expression. Case is ignored; `.` does " +
       "not cross line ends and `^`/`$` match at each line, as with Kamailio's REG_NEWLINE. Changes made in the script " +
@@ -67,7 +66,7 @@ export const searchFunctions = [
   fn({
     name: "search_body",
     params: [{ name: "re", kind: "string", doc: "POSIX extended regular expression (case ignored, per line)." }] as const,
-    routes: MSG_ROUTES,
+    routes: "any",
     doc: "Like search(), on the body as received only.",
     returns: "1 (true) when found, -1 (false) otherwise (also when there is no body).",
     fixup: regexFixup("search_body", 0, BYTES_RE),
@@ -80,7 +79,7 @@ export const searchFunctions = [
       { name: "re", kind: "string", doc: "POSIX extended regular expression (case ignored) matched against the header value." },
       { name: "flags", kind: "string", doc: "a: every header of that name, f: the first only, l: the last only." },
     ] as const,
-    routes: MSG_ROUTES,
+    routes: "any",
     doc: 'Search the value(s) of a header for the expression (`search_hf("From", ":test@", "a")`).',
     returns: "1 (true) when found, -1 (false) otherwise.",
     fixup: (site) => {
