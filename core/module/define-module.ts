@@ -247,7 +247,7 @@ export interface ModuleDeclaration<
   readonly events?: readonly string[];
   readonly groups?: (params: P) => readonly GroupSpec[];
   readonly tasks?: { readonly [name: string]: TaskHandler<Needs<Deps, Own>> };
-  readonly rpc?: readonly RpcMethod<Needs<Deps, Own>>[];
+  readonly rpc?: readonly RpcMethod<Needs<Deps, Own> | CoreServices>[];
   /** Effect services this module publishes to the modules that require it. */
   readonly services?: (params: P) => Layer.Layer<Own, SipmodError, CoreServices | DepServices<Deps>>;
   /** Once, in the main thread, before any process starts. Finalizers run at shutdown. */

@@ -4,6 +4,7 @@ import type { TaskData } from "../module/values.ts";
 import type { Answer, FromWorker, SipHandOff, ToWorker, WireError, WorkerInit } from "./protocol.ts";
 import { toWireError, wireErrorText } from "./protocol.ts";
 import { spawnThread } from "./spawn.ts";
+import { TaskProgress } from "./progress.ts";
 import type { WorkerState, WorkerStats } from "./stats.ts";
 
 /** Restart delays after a crash: initialMs, doubled per crash in a row, at most maxMs. */
@@ -41,7 +42,7 @@ export interface GroupWorkerEnv {
   readonly rank: number;
   /** worker-entry module. */
   readonly entry: URL;
-  readonly init: WorkerInit;
+  readonly init: Omit<WorkerInit, "progress">;
   readonly loadsTypeScript: boolean;
   /** Tasks counted against this worker (posted, not acknowledged) before a push is refused. */
   readonly capacity: number;
@@ -99,7 +100,14 @@ export class GroupWorker {
   private firstBoot: { resolve: () => void; reject: (f: BootFailure) => void } | undefined;
   private exited: Promise<void> = Promise.resolve();
 
-  constructor(private readonly env: GroupWorkerEnv) {}
+  private readonly progress: TaskProgress;
+  private readonly init: WorkerInit;
+
+  constructor(private readonly env: GroupWorkerEnv) {
+    const buffer = TaskProgress.allocate(env.capacity);
+    this.progress = new TaskProgress(buffer);
+    this.init = { ...env.init, progress: buffer };
+  }
 
   get rank(): number {
     return this.env.rank;
@@ -220,7 +228,7 @@ export class GroupWorker {
     this.state = "booting";
     this.downReason = undefined;
     const thread = spawnThread(this.env.entry, {
-      workerData: this.env.init,
+      workerData: this.init,
       name: `sipmod ${this.env.group}#${this.env.rank}`,
       loadsTypeScript: this.env.loadsTypeScript,
     });
@@ -348,15 +356,25 @@ export class GroupWorker {
     this.env.routing.gone(this.id);
     // What the thread had not acknowledged goes to its replacement, ahead of what waits already;
     // a task that was in flight during MAX_ATTEMPTS crashes is given up (it may be the cause).
-    // The oldest unacknowledged task most likely ran when the thread died: it goes last, so the
-    // others run before it on the replacement.
+    // The thread's progress record tells which unacknowledged tasks had finished (done), which
+    // one it started last (the likely cause: run again last, at most MAX_ATTEMPTS times in all),
+    // and which never started (run again as they are).
     const again: QueuedTask[] = [];
     const lostNow: string[] = [];
+    const last = this.progress.lastStarted();
     let suspect: QueuedTask | undefined;
-    for (const q of this.inflight.values()) {
+    for (const [id, q] of this.inflight) {
+      if (this.progress.hasFinished(id)) {
+        this.done++;
+        continue;
+      }
+      if (id > last) {
+        again.push(q);
+        continue;
+      }
       q.attempts++;
       if (q.attempts >= MAX_ATTEMPTS) lostNow.push(q.task);
-      else if (suspect === undefined) suspect = q;
+      else if (id === last) suspect = q;
       else again.push(q);
     }
     if (suspect !== undefined) again.push(suspect);

@@ -11,7 +11,7 @@ import {
   type WorkerRouting,
 } from "./group-worker.ts";
 import { keyRank } from "./key-hash.ts";
-import { isErrorCode } from "./protocol.ts";
+import { isErrorCode, toWireError } from "./protocol.ts";
 import type { GroupStats } from "./stats.ts";
 
 export interface ProcessGroupConfig {
@@ -99,7 +99,7 @@ export class ProcessGroup {
           if (!this.stopping) this.accepting = true;
           resume(Effect.void);
         },
-        (f: BootFailure) => resume(Effect.fail(this.bootError(f))),
+        (f: BootFailure | Error) => resume(Effect.fail(this.bootError(f instanceof Error ? { rank: -1, error: toWireError(f) } : f))),
       );
     });
   }

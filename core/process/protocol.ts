@@ -24,6 +24,11 @@ export interface WorkerInit {
   readonly logLevel: string;
   /** Tasks (and SIP messages) the thread runs at once; the rest wait in arrival order. */
   readonly concurrency: number;
+  /**
+   * Progress the thread records for the main thread to read after a crash (progress.ts): the id
+   * of the task it started last, and a ring of the ids it finished.
+   */
+  readonly progress: SharedArrayBuffer;
 }
 
 /** An error flattened for the trip between threads. */

@@ -14,6 +14,7 @@ import type { TaskData } from "../module/values.ts";
 import type { BootFunction, WorkerHandlers, WorkerHost } from "./boot-module.ts";
 import { setImmediate } from "node:timers";
 import { PendingRequests } from "./pending-requests.ts";
+import { TaskProgress } from "./progress.ts";
 import { causeToWireError, toWireError, type FromWorker, type SipHandOff, type ToWorker, type WireError, type WorkerInit } from "./protocol.ts";
 
 const port: MessagePort | null = parentPort;
@@ -115,7 +116,9 @@ const flushDone = (): void => {
   send(failed.length === 0 ? { t: "done", ids } : { t: "done", ids, failed });
 };
 /** Acknowledge a task: one `done` message per turn of the event loop carries every id. */
+const progress = new TaskProgress(init.progress);
 const ack = (id: number, error?: WireError): void => {
+  progress.finished(id);
   doneIds.push(id);
   if (error !== undefined) failedTasks.push({ id, error });
   if (!flushQueued) {
@@ -224,9 +227,15 @@ const main = async (): Promise<void> => {
   port.on("message", (m: ToWorker) => {
     switch (m.t) {
       case "sip":
-        return schedule(() => runSip(handlers, m.id, m.sip));
+        return schedule(() => {
+          progress.started(m.id);
+          return runSip(handlers, m.id, m.sip);
+        });
       case "task":
-        return schedule(() => runTask(handlers, m.id, m.task, m.data));
+        return schedule(() => {
+          progress.started(m.id);
+          return runTask(handlers, m.id, m.task, m.data);
+        });
       case "req":
         return answerRequest(handlers, m.id, m.from, m.op, m.data);
       case "res":

@@ -1,6 +1,8 @@
 import { Effect, Layer, LogLevel, Runtime } from "effect";
 import { defineModule } from "../../core/module/define-module.ts";
-import { CoreInfo, MessageHooks, RouteRunner, SipSender, type CoreServices } from "../../core/module/core-services.ts";
+import type { SipmodError } from "../../core/errors.ts";
+import { CoreInfo, MessageHooks, ProcessCalls, RouteRunner, SharedMemory, SipSender, type CoreServices } from "../../core/module/core-services.ts";
+import { attachThreads } from "./threads.ts";
 import { CORE_MAJOR } from "../../core/version.ts";
 import { Tm } from "./api.ts";
 import { tmFunctions } from "./functions.ts";
@@ -11,7 +13,7 @@ import { TmCore, type TmLog } from "./tm-core.ts";
 const LEVELS = { Debug: LogLevel.Debug, Info: LogLevel.Info, Warning: LogLevel.Warning, Error: LogLevel.Error } as const;
 
 /** This process's transactions: the Tm service, with tm's hooks in the receive path. */
-const tmServices = (params: TmParams): Layer.Layer<Tm, never, CoreServices> =>
+const tmServices = (params: TmParams): Layer.Layer<Tm, SipmodError, CoreServices> =>
   Layer.scoped(
     Tm,
     Effect.gen(function* () {
@@ -19,6 +21,8 @@ const tmServices = (params: TmParams): Layer.Layer<Tm, never, CoreServices> =>
       const sender = yield* SipSender;
       const routes = yield* RouteRunner;
       const hooks = yield* MessageHooks;
+      const calls = yield* ProcessCalls;
+      const shared = yield* SharedMemory;
       const rt = yield* Effect.runtime<never>();
       const runLog = Runtime.runSync(rt);
       const log: TmLog = (level, text) => {
@@ -32,6 +36,7 @@ const tmServices = (params: TmParams): Layer.Layer<Tm, never, CoreServices> =>
       hooks.onRequest((msg) => core.onRequest(msg));
       hooks.onReply((msg, rcv) => core.onReply(msg, rcv));
       hooks.onRequestDone((ctx) => core.requestDone(ctx));
+      yield* attachThreads(core, calls, hooks, shared);
       yield* Effect.addFinalizer(() => Effect.sync(() => core.stop()));
       return core;
     }),
@@ -73,8 +78,11 @@ export default defineModule({
         "it silently and the client retransmits until its own timeout.",
       "Timers fire within a few milliseconds of their due time (one sorted queue per process); Kamailio's tm timer " +
         "ticks every 100 ms.",
-      "A reply for a transaction owned by another process is dropped with a warning; until process groups run " +
-        "routes, every transaction is owned by the main thread, which receives every reply.",
+      "Every thread keeps its own transactions (Kamailio keeps them in shared memory): a reply, CANCEL, ACK or " +
+        "retransmission that arrives at another thread is handed to the owner before any route runs (the owner is in " +
+        "the Via branch of what tm relays, and in a shared table for received requests), and t_continue or an RPC " +
+        "call for a transaction of another thread is carried out by its owner. A crashed thread's transactions are " +
+        "lost with it (Kamailio stops the whole server when a child crashes).",
     ],
   },
   params: TmParams,

@@ -1,80 +1,33 @@
 import { Effect } from "effect";
+import { ProcessCalls } from "../../core/module/core-services.ts";
 import type { RpcMethod } from "../../core/module/define-module.ts";
 import type { Json } from "../../core/module/values.ts";
-import { Tm } from "./api.ts";
+import type { Tm } from "./api.ts";
+import { fromEveryThread, sumStats, TM_LIST, TM_STATS } from "./threads.ts";
 
-/** tm.stats: Kamailio's names, plus the transactions by state. */
-const statsOf = (tm: typeof Tm.Service): Json => {
-  const s = tm.stats;
-  const byState: Record<string, number> = { trying: 0, proceeding: 0, completed: 0, confirmed: 0, terminated: 0, suspended: 0 };
-  let waiting = 0;
-  for (const t of tm.transactions()) {
-    byState[t.uasState] = (byState[t.uasState] ?? 0) + 1;
-    if (t.suspended) byState.suspended!++;
-    if (t.phase === "wait") waiting++;
-  }
-  const c = s.repliesByClass;
-  return {
-    current: tm.count,
-    waiting,
-    total: s.total,
-    total_invite: s.totalInvite,
-    freed: s.freedCount,
-    rpl_received: s.repliesReceived,
-    rpl_generated: s.repliesLocal,
-    rpl_relayed: s.repliesRelayed,
-    rpl_sent: s.repliesLocal + s.repliesRelayed,
-    "1xx": c[1]!,
-    "2xx": c[2]!,
-    "3xx": c[3]!,
-    "4xx": c[4]!,
-    "5xx": c[5]!,
-    "6xx": c[6]!,
-    retransmissions_absorbed: s.retransmissions,
-    request_retransmissions: s.requestRetransmissions,
-    branches: s.branchesSent,
-    cancels_sent: s.cancelsSent,
-    timeouts: s.timeouts,
-    suspended: s.suspended,
-    resumed: s.resumed,
-    by_state: byState,
-  };
-};
-
-export const tmRpc: readonly RpcMethod<Tm>[] = [
+export const tmRpc: readonly RpcMethod<Tm | ProcessCalls>[] = [
   {
     name: "tm.stats",
-    doc: "Transactions of the main process: current, waiting, total, by state, replies sent by class and other counters.",
-    run: () => Effect.map(Tm, statsOf),
+    doc:
+      "Transactions of the whole server (every thread's figures added up): current, waiting, total, by state, replies " +
+      "sent by class and other counters.",
+    run: () =>
+      Effect.flatMap(ProcessCalls, (calls) => fromEveryThread(calls, TM_STATS, null)).pipe(
+        Effect.map((parts) => (parts.length === 0 ? {} : sumStats(parts.map((p) => p.value)))),
+      ),
   },
   {
     name: "tm.list",
-    doc: "The live transactions (at most `limit`, default 100): identity, method, Call-ID, state, last reply, branches, age.",
+    doc:
+      "The live transactions of every thread (at most `limit` per thread, default 100): owning process, identity, " +
+      "method, Call-ID, state, last reply, branches, age.",
     params: ["limit"],
-    run: (params) =>
-      Effect.map(Tm, (tm) => {
-        const raw = params[0];
-        const limit = typeof raw === "number" && Number.isInteger(raw) && raw > 0 ? raw : 100;
-        const now = performance.now();
-        const out: Json[] = [];
-        for (const t of tm.transactions()) {
-          if (out.length >= limit) break;
-          out.push({
-            index: t.index,
-            label: t.label,
-            method: t.method,
-            call_id: t.callId,
-            cseq: t.cseqNumber,
-            state: t.uasState,
-            phase: t.phase,
-            status: t.uasStatus,
-            branches: t.branches.map((b) => ({ uri: b.uri, last: b.lastReceived, blind: b.blind })),
-            suspended: t.suspended,
-            canceled: t.canceled,
-            age_ms: Math.round(now - t.created),
-          });
-        }
-        return out;
-      }),
+    run: (params) => {
+      const raw = params[0];
+      const limit = typeof raw === "number" && Number.isInteger(raw) && raw > 0 ? raw : 100;
+      return Effect.flatMap(ProcessCalls, (calls) => fromEveryThread(calls, TM_LIST, { limit })).pipe(
+        Effect.map((parts): Json => parts.flatMap((p) => (Array.isArray(p.value) ? p.value.map((row) => ({ proc: p.proc, ...(row as { [k: string]: Json }) })) : []))),
+      );
+    },
   },
 ];

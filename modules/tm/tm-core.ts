@@ -21,6 +21,7 @@ import { runBranchFailure, reuseFailedBranch } from "./branch-failure.ts";
 import { cancelOneBranch, sendBranchCancel, cancelInviteTransaction } from "./cancel.ts";
 import { replyReceived, branchReplyReceived, afterBranchReplyRoute } from "./replies-received.ts";
 import { TmStats } from "./stats.ts";
+import { OwnerTable } from "./owner-table.ts";
 import { TimerQueue, type TimerEntry } from "./timer-queue.ts";
 import { localToTag } from "./to-tag.ts";
 import { newBranch, Transaction, type Branch } from "./transaction.ts";
@@ -92,6 +93,8 @@ export class TmCore {
   private sweep: TimerEntry | undefined;
   /** Suspended transactions now (retransmissions are looked up only while some are). */
   suspendedCount = 0;
+  /** The shared owner table, when other threads route too (threads.ts). */
+  owners: OwnerTable | undefined;
 
   constructor(readonly deps: TmDeps) {
     this.labels = new LabelSource(deps.procId);
@@ -196,6 +199,14 @@ export class TmCore {
     }
     this.byKey.set(key, t);
     this.byLabel.set(t.label, t);
+    if (this.owners !== undefined) {
+      try {
+        t.ownerKey = OwnerTable.keyOf(msg);
+        this.owners.set(t.ownerKey, this.deps.procId);
+      } catch {
+        // a request tm could key could not be hashed: it stays reachable by Call-ID affinity only
+      }
+    }
     if (t.isInvite) this.byDialog.set(`${t.callId}|${t.cseqNumber}`, t);
     this.armLifetimeSweep();
     ctx.set(T_SLOT, t);
@@ -389,6 +400,7 @@ export class TmCore {
     }
     if (this.byKey.get(t.key) === t) this.byKey.delete(t.key);
     if (this.byLabel.get(t.label) === t) this.byLabel.delete(t.label);
+    if (t.ownerKey !== undefined) this.owners?.clear(t.ownerKey, this.deps.procId);
     const dk = `${t.callId}|${t.cseqNumber}`;
     if (this.byDialog.get(dk) === t) this.byDialog.delete(dk);
     this.stats.freed();

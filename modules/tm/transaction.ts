@@ -85,6 +85,8 @@ export class Transaction {
   readonly key: string;
   readonly callId: string;
   readonly cseqNumber: string;
+  /** Key of this transaction in the shared owner table (when other threads route too). */
+  ownerKey: number | undefined = undefined;
 
   uasStatus = 0;
   uasReason = "";

@@ -1,7 +1,10 @@
 import { Effect } from "effect";
 import { fn } from "../../core/module/define-module.ts";
 import type { CallContext } from "../../core/module/call-context.ts";
+import { ProcessCalls } from "../../core/module/core-services.ts";
 import { Tm } from "../tm/api.ts";
+import { continueAnywhere } from "../tm/threads.ts";
+import type { TmCore } from "../tm/tm-core.ts";
 import { Precheck } from "./precheck.ts";
 
 const tmOf = (ctx: CallContext) => ctx.service(Tm);
@@ -31,15 +34,18 @@ export const tmxFunctions = [
     ],
     routes: "any",
     doc:
-      "Resume a suspended transaction by running route[rtname] now, in this process, on a copy of its request, as a " +
-      "failure route: AVPs, XAVPs and message flags of the transaction are there, $var values are this process's. If " +
+      "Resume a suspended transaction by running route[rtname] now, in the thread that owns the transaction (this one, " +
+      "or the one named by the label's owner bits, which is asked and answers with the result), on a copy of its " +
+      "request, as a failure route: AVPs, XAVPs and message flags of the transaction are there, $var values are " +
+      "the owning thread's. If " +
       "the route neither replies nor relays, `500 I'm terribly sorry, server error occurred (1/TM)` goes upstream. A " +
       "transaction that was canceled or whose suspension timed out is not resumed.",
     returns: "1 when resumed, or when the transaction was canceled or timed out meanwhile; -1 when no suspended transaction has this identity or the route does not exist.",
     run: (ctx, [index, label, rtname]) => {
-      const r = tmOf(ctx).continueRoute(index, label, rtname);
+      const r = continueAnywhere(tmOf(ctx) as TmCore, ctx.service(ProcessCalls), index, label, rtname);
       const code = (v: number): number => (v >= 0 ? 1 : -1);
-      return r instanceof Promise ? Effect.promise(() => r.then(code)) : code(r);
+      if (r instanceof Promise) return Effect.promise(() => r.then(code));
+      return Effect.isEffect(r) ? Effect.map(r, code) : code(r);
     },
   }),
   fn({
