@@ -13,10 +13,10 @@ const statefulReply = (ctx: CallContext, code: number, reason: string): number =
   return tm.localReply(t, code, reason) ? 1 : -1;
 };
 
-const ROUTES_RF = ["request", "failure"] as const;
-const ROUTES_RELAY = ["request", "failure", "branch_failure"] as const;
-const ROUTES_RFB = ["request", "failure", "branch"] as const;
-const ROUTES_RFO = ["request", "failure", "onreply"] as const;
+// Route sets as Kamailio 5.6.3 checks them at load (test/compat-route-types.test.ts).
+const ROUTES_RELAY = ["request", "failure"] as const;
+const ROUTES_RFOB = ["request", "failure", "onreply", "branch"] as const;
+const ROUTES_REPLY = ["request", "failure", "onreply", "core_onreply"] as const;
 
 const codeReason = [
   { name: "code", kind: "int-pv", doc: "Status code, 100 to 699." },
@@ -45,7 +45,7 @@ export const tmFunctions = [
   fn({
     name: "t_check_trans",
     params: [],
-    routes: ["request", "failure", "branch", "onreply"],
+    routes: ["request", "onreply", "core_onreply", "branch"],
     doc:
       "Check whether the request belongs to a transaction. A retransmission gets the last reply again and the " +
       "script stops; an ACK for a negative reply is absorbed (the script stops); a CANCEL is true when its INVITE " +
@@ -100,7 +100,7 @@ export const tmFunctions = [
   fn({
     name: "t_reply",
     params: codeReason,
-    routes: ROUTES_RFO,
+    routes: ROUTES_REPLY,
     doc: "Reply statefully to the request of the current transaction (created earlier by t_newtran, t_relay or t_suspend).",
     returns: "1 when sent; -1 when the request has no transaction, it already has a final reply, or the code is invalid.",
     run: (ctx, [code, reason]) => statefulReply(ctx, code, reason),
@@ -108,7 +108,7 @@ export const tmFunctions = [
   fn({
     name: "t_on_failure",
     params: [{ name: "route", kind: "string", doc: "Name of a failure_route block." }],
-    routes: ROUTES_RFB,
+    routes: ROUTES_RFOB,
     doc:
       "Run failure_route[route] when every branch of the transaction has failed (a negative reply, a timeout, a " +
       "cancel), before the best reply goes upstream. Armed for one failure: set it again in the failure route to " +
@@ -119,7 +119,7 @@ export const tmFunctions = [
   fn({
     name: "t_on_reply",
     params: [{ name: "route", kind: "string", doc: "Name of an onreply_route block." }],
-    routes: ROUTES_RFB,
+    routes: ROUTES_RFOB,
     doc: "Run onreply_route[route] for every reply received on the transaction's branches. `drop` there discards a provisional reply.",
     returns: "1.",
     run: (ctx, [route]) => arm(ctx, "onReply", route),
@@ -127,7 +127,7 @@ export const tmFunctions = [
   fn({
     name: "t_on_branch",
     params: [{ name: "route", kind: "string", doc: "Name of a branch_route block." }],
-    routes: ROUTES_RF,
+    routes: ["request", "failure"],
     doc: "Run branch_route[route] on each new branch before it is sent; changes there apply to that branch only and `drop` does not send it.",
     returns: "1.",
     run: (ctx, [route]) => arm(ctx, "onBranch", route),
@@ -135,7 +135,7 @@ export const tmFunctions = [
   fn({
     name: "t_on_branch_failure",
     params: [{ name: "route", kind: "string", doc: "NAME of an event_route[tm:branch-failure:NAME] block." }],
-    routes: ROUTES_RF,
+    routes: ROUTES_RFOB,
     doc:
       "Run event_route[tm:branch-failure:route] each time a branch fails (a negative reply or a timeout), before the " +
       "transaction decides on its final reply; the route may start new branches (t_relay, t_reuse_branch).",
@@ -145,7 +145,7 @@ export const tmFunctions = [
   fn({
     name: "t_set_fr",
     params: [{ name: "fr_inv", kind: "int-pv", doc: "INVITE final-response timeout after a provisional (ms); 0 keeps the default." }],
-    routes: "any",
+    routes: ROUTES_RFOB,
     doc: "Set fr_inv_timer for the current (or the next created) transaction.",
     returns: "1, or -1 for a negative value.",
     run: (ctx, [inv]) => setFr(ctx, inv, 0),
@@ -156,7 +156,7 @@ export const tmFunctions = [
       { name: "fr_inv", kind: "int-pv", doc: "INVITE final-response timeout after a provisional (ms); 0 keeps the default." },
       { name: "fr", kind: "int-pv", doc: "Final-response timeout (ms) of non-INVITE branches, INVITE branches before a provisional and suspensions; 0 keeps the default." },
     ],
-    routes: "any",
+    routes: ROUTES_RFOB,
     doc: "Set fr_inv_timer and fr_timer for the current (or the next created) transaction.",
     returns: "1, or -1 for a negative value.",
     run: (ctx, [inv, nonInv]) => setFr(ctx, inv, nonInv),
@@ -164,7 +164,7 @@ export const tmFunctions = [
   fn({
     name: "t_is_canceled",
     params: [],
-    routes: "any",
+    routes: ROUTES_RFOB,
     doc: "True when the transaction's INVITE was canceled by a CANCEL.",
     returns: "1 canceled; -1 not canceled or no transaction.",
     run: (ctx) => (core(ctx).current(ctx)?.canceled === true ? 1 : -1),
@@ -172,7 +172,7 @@ export const tmFunctions = [
   fn({
     name: "t_release",
     params: [],
-    routes: ROUTES_RF,
+    routes: ["request"],
     doc: "End the transaction now: it is kept only for the wait time (wt_timer) to absorb retransmissions.",
     returns: "1, or -1 when the request has no transaction.",
     run: (ctx) => (core(ctx).release(ctx) ? 1 : -1),

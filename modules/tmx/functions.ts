@@ -51,7 +51,8 @@ export const tmxFunctions = [
   fn({
     name: "t_reuse_branch",
     params: [],
-    routes: ["branch_failure"],
+    routes: ["request"],
+    events: ["tm:branch-failure"],
     doc:
       "In event_route[tm:branch-failure:NAME]: send a new branch of the transaction to the failed branch's R-URI and " +
       "destination ($du), e.g. to retry another flow after a 430.",

@@ -505,37 +505,37 @@ export interface KsrModuleTm {
   /**
    * Check whether the request belongs to a transaction. A retransmission gets the last reply again and the script stops; an ACK for a negative reply is absorbed (the script stops); a CANCEL is true when its INVITE transaction exists; an ACK is true when it acknowledges a 2xx this server relayed. In failure, branch and reply routes it is always true.
    * 1 (true), -1 (false: a new request), or 0 (the script stops).
-   * Route kinds: request, failure, branch, onreply.
+   * Route kinds: request, onreply, core_onreply, branch.
    */
   t_check_trans(): number;
   /**
    * Relay the request statefully to $du when set, else to the R-URI. Creates the transaction if needed (an INVITE gets the automatic 100 when auto_inv_100 is set); in a failure_route it adds a new branch (serial forking). A CANCEL cancels its INVITE transaction (487 to the INVITE, 200 to the CANCEL, CANCEL on each pending branch).
    * 1 when the request was sent; 0 (the script stops) for a retransmission or an absorbed ACK; -1 on error (a 500 is sent when the transaction was created here and nothing could be relayed).
-   * Route kinds: request, failure, branch_failure.
+   * Route kinds: request, failure.
    */
   t_relay(): number;
   /**
    * Relay the request statefully over UDP to the given host and port, whatever the R-URI and $du say.
    * As t_relay().
-   * Route kinds: request, failure, branch_failure.
+   * Route kinds: request, failure.
    */
   t_relay(host: string, port: number): number;
   /**
    * Reply statefully to the request of the current transaction (created earlier by t_newtran, t_relay or t_suspend).
    * 1 when sent; -1 when the request has no transaction, it already has a final reply, or the code is invalid.
-   * Route kinds: request, failure, onreply.
+   * Route kinds: request, failure, onreply, core_onreply.
    */
   t_reply(code: number, reason: string): number;
   /**
    * Run failure_route[route] when every branch of the transaction has failed (a negative reply, a timeout, a cancel), before the best reply goes upstream. Armed for one failure: set it again in the failure route to catch the next one.
    * 1.
-   * Route kinds: request, failure, branch.
+   * Route kinds: request, failure, onreply, branch.
    */
   t_on_failure(route: string): number;
   /**
    * Run onreply_route[route] for every reply received on the transaction's branches. `drop` there discards a provisional reply.
    * 1.
-   * Route kinds: request, failure, branch.
+   * Route kinds: request, failure, onreply, branch.
    */
   t_on_reply(route: string): number;
   /**
@@ -547,31 +547,31 @@ export interface KsrModuleTm {
   /**
    * Run event_route[tm:branch-failure:route] each time a branch fails (a negative reply or a timeout), before the transaction decides on its final reply; the route may start new branches (t_relay, t_reuse_branch).
    * 1.
-   * Route kinds: request, failure.
+   * Route kinds: request, failure, onreply, branch.
    */
   t_on_branch_failure(route: string): number;
   /**
    * Set fr_inv_timer for the current (or the next created) transaction.
    * 1, or -1 for a negative value.
-   * Route kinds: any route.
+   * Route kinds: request, failure, onreply, branch.
    */
   t_set_fr(fr_inv: number): number;
   /**
    * Set fr_inv_timer and fr_timer for the current (or the next created) transaction.
    * 1, or -1 for a negative value.
-   * Route kinds: any route.
+   * Route kinds: request, failure, onreply, branch.
    */
   t_set_fr(fr_inv: number, fr: number): number;
   /**
    * True when the transaction's INVITE was canceled by a CANCEL.
    * 1 canceled; -1 not canceled or no transaction.
-   * Route kinds: any route.
+   * Route kinds: request, failure, onreply, branch.
    */
   t_is_canceled(): number;
   /**
    * End the transaction now: it is kept only for the wait time (wt_timer) to absorb retransmissions.
    * 1, or -1 when the request has no transaction.
-   * Route kinds: request, failure.
+   * Route kinds: request.
    */
   t_release(): number;
 }
@@ -587,7 +587,7 @@ export interface KsrModuleTmx {
    */
   t_suspend(): number;
   /**
-   * Resume a suspended transaction by running route[rtname] now, in this process, on a copy of its request, as a failure route: AVPs, XAVPs and message flags of the transaction are there, $var values are this process's. If the route neither replies nor relays, `500 I'm terribly sorry, server error occurred (1/TM)` goes upstream. A transaction that was canceled or whose suspension timed out is not resumed.
+   * Resume a suspended transaction by running route[rtname] now, in the thread that owns the transaction (this one, or the one named by the label's owner bits, which is asked and answers with the result), on a copy of its request, as a failure route: AVPs, XAVPs and message flags of the transaction are there, $var values are the owning thread's. If the route neither replies nor relays, `500 I'm terribly sorry, server error occurred (1/TM)` goes upstream. A transaction that was canceled or whose suspension timed out is not resumed.
    * 1 when resumed, or when the transaction was canceled or timed out meanwhile; -1 when no suspended transaction has this identity or the route does not exist.
    * Route kinds: any route.
    */
@@ -595,7 +595,7 @@ export interface KsrModuleTmx {
   /**
    * In event_route[tm:branch-failure:NAME]: send a new branch of the transaction to the failed branch's R-URI and destination ($du), e.g. to retry another flow after a 430.
    * 1 when the new branch was sent; -1 in any other route or when it could not be sent.
-   * Route kinds: branch_failure.
+   * Route kinds: request. Works only in event_route tm:branch-failure.
    */
   t_reuse_branch(): number;
   /**
