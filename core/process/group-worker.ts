@@ -3,6 +3,7 @@ import type { Worker } from "node:worker_threads";
 import type { TaskData } from "../module/values.ts";
 import type { Answer, FromWorker, SipHandOff, ToWorker, WireError, WorkerInit } from "./protocol.ts";
 import { toWireError, wireErrorText } from "./protocol.ts";
+import { setImmediate } from "node:timers";
 import { spawnThread } from "./spawn.ts";
 import { TaskProgress } from "./progress.ts";
 import type { WorkerState, WorkerStats } from "./stats.ts";
@@ -65,8 +66,8 @@ export interface BootFailure {
 
 /** A task or a SIP message counted against the worker, kept until acknowledged (redelivered after a crash). */
 type QueuedTask =
-  | { readonly kind: "task"; readonly task: string; readonly data: TaskData; attempts: number }
-  | { readonly kind: "sip"; readonly task: "sip"; readonly sip: SipHandOff; attempts: number };
+  | { readonly kind: "task"; readonly task: string; readonly data: TaskData; attempts: number; redelivered?: boolean }
+  | { readonly kind: "sip"; readonly task: "sip"; readonly sip: SipHandOff; attempts: number; redelivered?: boolean };
 
 /** A task that was in flight during this many crashes is given up (it may be what crashes the thread). */
 const MAX_ATTEMPTS = 2;
@@ -165,13 +166,13 @@ export class GroupWorker {
   /** Pass a request from process `from` to this worker; false if its thread is not running. */
   request(id: number, from: number, op: string, data: TaskData): boolean {
     if (this.state !== "ready" || this.thread === undefined) return false;
-    this.send(this.thread, { t: "req", id, from, op, data });
+    this.queueOut(this.thread, { t: "req", id, from, op, data });
     return true;
   }
 
   /** Deliver the answer to a request this worker made. */
   answer(a: Answer): void {
-    if (this.thread !== undefined) this.send(this.thread, a);
+    if (this.thread !== undefined) this.queueOut(this.thread, a);
   }
 
   private accept(q: QueuedTask): boolean {
@@ -199,6 +200,7 @@ export class GroupWorker {
       return this.exited;
     }
     if (wasReady) {
+      this.flushOut();
       this.send(thread, { t: "shutdown" });
       this.stopTimer = setTimeout(() => {
         this.log(LogLevel.Warning, `did not stop within ${timeoutMs} ms; terminating its thread`);
@@ -257,6 +259,9 @@ export class GroupWorker {
   private onMessage(thread: Worker, m: FromWorker): void {
     if (this.thread !== thread) return;
     switch (m.t) {
+      case "batch":
+        for (let i = 0; i < m.msgs.length; i++) this.onMessage(thread, m.msgs[i]!);
+        return;
       case "ready":
         return this.onReady(thread, m.threadId);
       case "boot-failed":
@@ -378,6 +383,7 @@ export class GroupWorker {
       else again.push(q);
     }
     if (suspect !== undefined) again.push(suspect);
+    for (const q of again) q.redelivered = true;
     this.inflight.clear();
     this.pending = [...again, ...this.pending];
     this.redelivered += again.length;
@@ -412,8 +418,34 @@ export class GroupWorker {
   private post(thread: Worker, q: QueuedTask): void {
     const id = this.nextId++;
     this.inflight.set(id, q);
-    this.send(thread, q.kind === "sip" ? { t: "sip", id, sip: q.sip } : { t: "task", id, task: q.task, data: q.data });
+    const careful = q.redelivered ? ({ careful: true } as const) : {};
+    this.queueOut(thread, q.kind === "sip" ? { t: "sip", id, sip: q.sip, ...careful } : { t: "task", id, task: q.task, data: q.data, ...careful });
   }
+
+  private outbox: ToWorker[] = [];
+  private outboxThread: Worker | undefined;
+
+  /**
+   * Messages for the thread leave as one `batch` per turn of the event loop (one postMessage
+   * costs as much as about thirty more messages in the same batch).
+   */
+  private queueOut(thread: Worker, m: ToWorker): void {
+    if (this.outboxThread !== thread) {
+      this.flushOut();
+      this.outboxThread = thread;
+    }
+    this.outbox.push(m);
+    if (this.outbox.length === 1) setImmediate(this.flushOut);
+  }
+
+  private readonly flushOut = (): void => {
+    const thread = this.outboxThread;
+    const msgs = this.outbox;
+    if (msgs.length === 0) return;
+    this.outbox = [];
+    if (thread === undefined || thread !== this.thread) return; // the thread went away: the tasks are redelivered
+    this.send(thread, msgs.length === 1 ? msgs[0]! : { t: "batch", msgs });
+  };
 
   private send(thread: Worker, m: ToWorker): void {
     thread.postMessage(m);

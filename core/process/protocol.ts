@@ -62,14 +62,20 @@ export type Answer =
   | { readonly t: "res"; readonly id: number; readonly ok: false; readonly error: WireError };
 
 export type ToWorker =
-  | { readonly t: "task"; readonly id: number; readonly task: string; readonly data: TaskData }
+  /**
+   * `careful`: the task is run again after a crash: the thread sends what it produced and the
+   * acknowledgement right after it, instead of with the next batch.
+   */
+  | { readonly t: "task"; readonly id: number; readonly task: string; readonly data: TaskData; readonly careful?: true }
   /** A SIP message to route; counted against the queue and acknowledged like a task. */
-  | { readonly t: "sip"; readonly id: number; readonly sip: SipHandOff }
+  | { readonly t: "sip"; readonly id: number; readonly sip: SipHandOff; readonly careful?: true }
   /** A request from process `from` (correlation id `id`, chosen by the main thread). */
   | { readonly t: "req"; readonly id: number; readonly from: number; readonly op: string; readonly data: TaskData }
   /** The answer to a request this worker made. */
   | Answer
-  | { readonly t: "shutdown" };
+  | { readonly t: "shutdown" }
+  /** Several of the above, sent in one postMessage (one per turn of the event loop). */
+  | { readonly t: "batch"; readonly msgs: readonly ToWorker[] };
 
 export type FromWorker =
   | { readonly t: "ready"; readonly threadId: number }
@@ -90,7 +96,9 @@ export type FromWorker =
   /** The answer to a request the main thread passed to this worker. */
   | Answer
   /** Hand a received SIP message to process `to`, which routes it. */
-  | { readonly t: "sip"; readonly to: number; readonly sip: SipHandOff };
+  | { readonly t: "sip"; readonly to: number; readonly sip: SipHandOff }
+  /** Several of the above, sent in one postMessage (one per turn of the event loop). */
+  | { readonly t: "batch"; readonly msgs: readonly FromWorker[] };
 
 export const isErrorCode = (code: string | undefined): code is ErrorCode =>
   code !== undefined && Object.prototype.hasOwnProperty.call(errorCodes, code);

@@ -30,6 +30,22 @@ const init = workerData as WorkerInit;
 const proc: ProcessInfo = { kind: "group", group: init.group, rank: init.rank, id: init.id };
 const send = (m: FromWorker): void => port.postMessage(m);
 
+/**
+ * What the thread sends on the hot path (replies to send, hand-overs, requests, answers, acks)
+ * waits in an outbox and leaves as one `batch` message per turn of the event loop: one
+ * postMessage costs about as much as thirty messages more in the same batch
+ * (bench/RESULTS.md, thread hand-off).
+ */
+let outbox: FromWorker[] = [];
+let outboxQueued = false;
+const post = (m: FromWorker): void => {
+  outbox.push(m);
+  if (!outboxQueued) {
+    outboxQueued = true;
+    setImmediate(flushOutbox);
+  }
+};
+
 const messageTexts = (message: unknown): string[] =>
   (Array.isArray(message) ? (message as unknown[]) : [message]).map((m) =>
     typeof m === "string" ? m : m instanceof Error ? (m.stack ?? m.message) : safeJson(m),
@@ -68,10 +84,10 @@ const loadBoot = async (): Promise<BootFunction> => {
 
 const requests = new PendingRequests();
 const host: WorkerHost = {
-  call: (name, data) => send({ t: "call", name, data }),
+  call: (name, data) => post({ t: "call", name, data }),
   request: (to, op, data, timeoutMs) =>
-    requests.add(to, op, timeoutMs, (id) => send({ t: "req", id, to, op, data })),
-  handOver: (to, sip) => send({ t: "sip", to, sip }),
+    requests.add(to, op, timeoutMs, (id) => post({ t: "req", id, to, op, data })),
+  handOver: (to, sip) => post({ t: "sip", to, sip }),
 };
 const runBoot = async (): Promise<WorkerHandlers | undefined> => {
   let boot: BootFunction;
@@ -105,25 +121,40 @@ const runBoot = async (): Promise<WorkerHandlers | undefined> => {
 
 let doneIds: number[] = [];
 let failedTasks: { readonly id: number; readonly error: WireError }[] = [];
-let flushQueued = false;
-const flushDone = (): void => {
-  flushQueued = false;
-  if (doneIds.length === 0) return;
+const progress = new TaskProgress(init.progress);
+
+/**
+ * Send the outbox with the acknowledgements of the tasks that finished since the last one. A task
+ * counts as finished in the progress record only once what it sent has been posted: a thread that
+ * dies before that has its task run again by the replacement, so a reply is not lost with it.
+ */
+const flushOutbox = (): void => {
+  outboxQueued = false;
   const ids = doneIds;
   const failed = failedTasks;
-  doneIds = [];
-  failedTasks = [];
-  send(failed.length === 0 ? { t: "done", ids } : { t: "done", ids, failed });
+  if (ids.length > 0) {
+    doneIds = [];
+    failedTasks = [];
+    outbox.push(failed.length === 0 ? { t: "done", ids } : { t: "done", ids, failed });
+  }
+  if (outbox.length === 0) return;
+  const msgs = outbox;
+  outbox = [];
+  send(msgs.length === 1 ? msgs[0]! : { t: "batch", msgs });
+  for (let i = 0; i < ids.length; i++) progress.finished(ids[i]!);
 };
-/** Acknowledge a task: one `done` message per turn of the event loop carries every id. */
-const progress = new TaskProgress(init.progress);
+/** A task run again after a crash: what it sent, and its acknowledgement, leave as soon as it ends. */
+const carefully = (r: void | Promise<void>): void | Promise<void> => {
+  if (r instanceof Promise) return r.then(flushOutbox);
+  flushOutbox();
+};
+/** Acknowledge a task: it leaves with the next outbox. */
 const ack = (id: number, error?: WireError): void => {
-  progress.finished(id);
   doneIds.push(id);
   if (error !== undefined) failedTasks.push({ id, error });
-  if (!flushQueued) {
-    flushQueued = true;
-    setImmediate(flushDone);
+  if (!outboxQueued) {
+    outboxQueued = true;
+    setImmediate(flushOutbox);
   }
 };
 
@@ -184,17 +215,17 @@ const runSip = (handlers: WorkerHandlers, id: number, sip: SipHandOff): void | P
 };
 
 const answerRequest = (handlers: WorkerHandlers, id: number, from: number, op: string, data: TaskData): void => {
-  const fail = (error: WireError): void => send({ t: "res", id, ok: false, error });
+  const fail = (error: WireError): void => post({ t: "res", id, ok: false, error });
   if (handlers.request === undefined) return fail({ code: "SM_THREAD_UNKNOWN_OP", message: `process ${proc.id} handles no requests ("${op}")` });
   try {
     const r = handlers.request(op, data, from);
     if (Effect.isEffect(r)) {
       void runtime.runPromiseExit(r).then((exit) =>
-        Exit.isSuccess(exit) ? send({ t: "res", id, ok: true, data: exit.value }) : fail(causeToWireError(exit.cause)),
+        Exit.isSuccess(exit) ? post({ t: "res", id, ok: true, data: exit.value }) : fail(causeToWireError(exit.cause)),
       );
     } else if (r instanceof Promise) {
-      r.then((v) => send({ t: "res", id, ok: true, data: v }), (e: unknown) => fail(toWireError(e)));
-    } else send({ t: "res", id, ok: true, data: r });
+      r.then((v) => post({ t: "res", id, ok: true, data: v }), (e: unknown) => fail(toWireError(e)));
+    } else post({ t: "res", id, ok: true, data: r });
   } catch (e) {
     fail(toWireError(e));
   }
@@ -202,7 +233,7 @@ const answerRequest = (handlers: WorkerHandlers, id: number, from: number, op: s
 
 const stop = async (handlers: WorkerHandlers): Promise<void> => {
   if (running > 0 || queued.length > 0) await new Promise<void>((resolve) => (idle = resolve));
-  flushDone();
+  flushOutbox();
   requests.failAll(undefined, "the worker is stopping");
   let error: unknown;
   try {
@@ -224,17 +255,20 @@ const main = async (): Promise<void> => {
     port.close();
     return;
   }
-  port.on("message", (m: ToWorker) => {
+  const onMessage = (m: ToWorker): void => {
     switch (m.t) {
+      case "batch":
+        for (let i = 0; i < m.msgs.length; i++) onMessage(m.msgs[i]!);
+        return;
       case "sip":
         return schedule(() => {
           progress.started(m.id);
-          return runSip(handlers, m.id, m.sip);
+          return m.careful === true ? carefully(runSip(handlers, m.id, m.sip)) : runSip(handlers, m.id, m.sip);
         });
       case "task":
         return schedule(() => {
           progress.started(m.id);
-          return runTask(handlers, m.id, m.task, m.data);
+          return m.careful === true ? carefully(runTask(handlers, m.id, m.task, m.data)) : runTask(handlers, m.id, m.task, m.data);
         });
       case "req":
         return answerRequest(handlers, m.id, m.from, m.op, m.data);
@@ -245,7 +279,8 @@ const main = async (): Promise<void> => {
         void stop(handlers);
         return;
     }
-  });
+  };
+  port.on("message", onMessage);
   send({ t: "ready", threadId });
 };
 
