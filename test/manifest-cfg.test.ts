@@ -58,8 +58,8 @@ request_route {
     assert.equal(loaded.core.children, 2);
     assert.equal(loaded.core.log_level, "debug");
     assert.deepEqual(coreGroups(loaded.core), [
-      { name: "default", workers: 2, queue: 1024 },
-      { name: "grpA", workers: 1, queue: 1024 },
+      { name: "default", workers: 2, queue: 1024, concurrency: 64 },
+      { name: "grpA", workers: 1, queue: 1024, concurrency: 64 },
     ]);
     assert.deepEqual(loaded.ignored.map((i) => [i.name, i.pos.line]), [
       ["log_stderror", 3],
@@ -91,8 +91,8 @@ request_route {
     const file = cfgFile(`async_workers_group="name=swk;workers=2"\nasync_workers=4\n`);
     const loaded = await load({ config: file, readCfg: (p) => parseCfgFile(p) });
     assert.deepEqual(coreGroups(loaded.core), [
-      { name: "default", workers: 1, queue: 1024 },
-      { name: "swk", workers: 2, queue: 1024 },
+      { name: "default", workers: 1, queue: 1024, concurrency: 64 },
+      { name: "swk", workers: 2, queue: 1024, concurrency: 64 },
     ]);
     assert.equal(loaded.ignored.length, 1);
     assert.equal(loaded.ignored[0]!.name, "async_workers");

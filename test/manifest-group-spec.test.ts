@@ -10,14 +10,15 @@ const ok = (text: string) => {
 
 describe("async_workers_group parsing", () => {
   test("valid strings (Kamailio's syntax, keys case-insensitive, one trailing ';')", () => {
-    assert.deepEqual(ok("name=grp;workers=2;nonblock=0;usleep=0"), { name: "grp", workers: 2, queue: 1024 });
-    assert.deepEqual(ok("name=grp;workers=2;"), { name: "grp", workers: 2, queue: 1024 });
-    assert.deepEqual(ok("NAME=Grp;Workers=3;NonBlock=1;USLEEP=100"), { name: "Grp", workers: 3, queue: 1024 });
-    assert.deepEqual(ok(" name = grp ; workers = 4 "), { name: "grp", workers: 4, queue: 1024 });
-    assert.deepEqual(ok('name="quoted";workers=+1'), { name: "quoted", workers: 1, queue: 1024 });
-    assert.deepEqual(ok("workers=1;color=blue;name=x"), { name: "x", workers: 1, queue: 1024 }, "unknown keys ignored");
-    assert.deepEqual(ok("name=a;workers=1;name=b;workers=5"), { name: "b", workers: 5, queue: 1024 }, "last one wins");
-    assert.deepEqual(ok("name=q;workers=2;queue=8"), { name: "q", workers: 2, queue: 8 });
+    assert.deepEqual(ok("name=grp;workers=2;nonblock=0;usleep=0"), { name: "grp", workers: 2, queue: 1024, concurrency: 64 });
+    assert.deepEqual(ok("name=grp;workers=2;"), { name: "grp", workers: 2, queue: 1024, concurrency: 64 });
+    assert.deepEqual(ok("NAME=Grp;Workers=3;NonBlock=1;USLEEP=100"), { name: "Grp", workers: 3, queue: 1024, concurrency: 64 });
+    assert.deepEqual(ok(" name = grp ; workers = 4 "), { name: "grp", workers: 4, queue: 1024, concurrency: 64 });
+    assert.deepEqual(ok('name="quoted";workers=+1'), { name: "quoted", workers: 1, queue: 1024, concurrency: 64 });
+    assert.deepEqual(ok("workers=1;color=blue;name=x"), { name: "x", workers: 1, queue: 1024, concurrency: 64 }, "unknown keys ignored");
+    assert.deepEqual(ok("name=a;workers=1;name=b;workers=5"), { name: "b", workers: 5, queue: 1024, concurrency: 64 }, "last one wins");
+    assert.deepEqual(ok("name=q;workers=2;queue=8"), { name: "q", workers: 2, queue: 8, concurrency: 64 });
+    assert.deepEqual(ok("name=q;workers=2;concurrency=1"), { name: "q", workers: 2, queue: 1024, concurrency: 1 });
   });
 
   const invalid: [string, RegExp][] = [
@@ -27,6 +28,7 @@ describe("async_workers_group parsing", () => {
     ["name=;workers=2", /the name is empty/],
     ["name=grp", /it has no workers=/],
     ["name=grp;workers=0", /workers must be >= 1, got 0/],
+    ["name=grp;workers=1;concurrency=0", /concurrency must be >= 1, got 0/],
     ["name=grp;workers=-3", /workers must be >= 1, got -3/],
     ["name=grp;workers=two", /workers="two" is not an integer/],
     ["name=grp;workers=2.5", /workers="2.5" is not an integer/],

@@ -129,6 +129,7 @@ describe("core parameters", () => {
     assert.deepEqual(loaded.core, {
       listen: ["udp:127.0.0.1:5060", "tcp:127.0.0.1:5060"],
       children: 1,
+      receiver_queue: 4096,
       async_workers: 0,
       groups: [],
       udp_recv_buffer: 4194304,
@@ -167,8 +168,8 @@ describe("core parameters", () => {
     assert.equal(loaded.core.children, 4);
     assert.deepEqual(loaded.core.rpc, { listen: "127.0.0.1:0", enabled: true });
     assert.deepEqual(coreGroups(loaded.core), [
-      { name: "default", workers: 2, queue: 1024 },
-      { name: "swk", workers: 3, queue: 16 },
+      { name: "default", workers: 2, queue: 1024, concurrency: 64 },
+      { name: "swk", workers: 3, queue: 16, concurrency: 64 },
     ]);
   });
 
@@ -176,8 +177,8 @@ describe("core parameters", () => {
     const file = writeManifest(tmp.dir, { core: { groups: [{ name: "g1", workers: 2 }] } }, "grp.json");
     const loaded = await load({ manifest: file });
     assert.deepEqual(coreGroups(loaded.core), [
-      { name: "default", workers: 1, queue: 1024 },
-      { name: "g1", workers: 2, queue: 1024 },
+      { name: "default", workers: 1, queue: 1024, concurrency: 64 },
+      { name: "g1", workers: 2, queue: 1024, concurrency: 64 },
     ]);
   });
 
@@ -198,7 +199,7 @@ describe("core parameters", () => {
       ],
     );
     assert.equal(errors[0]!.message, 'unknown core parameter "chidren" (did you mean "children"?)');
-    assert.match(errors[0]!.hint!, /^Core parameters: listen, children, async_workers/);
+    assert.match(errors[0]!.hint!, /^Core parameters: listen, children, receiver_queue, async_workers/);
     assert.match(
       errors[1]!.message,
       /^invalid core parameter "listen" = \["udp:localhost:5060"\]: 0: invalid listen address "udp:localhost:5060": "localhost" is not an IP address/,
