@@ -20,7 +20,7 @@ const TM_500 = "500 I'm terribly sorry, server error occurred (1/TM)";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-type Server = "kamailio" | "sipmod";
+type Server = "kamailio" | "sipmod" | "sipmod children=2";
 
 /** One server with its own peers: a UAC and two UASs. */
 interface Peers {
@@ -31,32 +31,40 @@ interface Peers {
   readonly uas2: UdpClient;
 }
 
-/** Run `flow` against Kamailio and sipmod at the same time (each with its own peers); both results. */
+/**
+ * Run `flow` against Kamailio, sipmod and sipmod with children=2 at the same time (each with its
+ * own peers); Kamailio's and sipmod's results. sipmod with two receiver threads must observe the
+ * same as with one: that is asserted here, for every flow.
+ */
 const onBoth = async <A>(flow: (p: Peers) => Promise<A>): Promise<{ readonly kamailio: A; readonly sipmod: A }> =>
   withKamailio({ file: CFG }, (kam) =>
-    withServer({ file: CFG, listen: ["udp:127.0.0.1:0"], rpcListen: "127.0.0.1:0" }, async (s) => {
-      const sipPort = s.listeners.find((l) => l.proto === "udp")!.port;
-      const open = async (server: Server, port: number): Promise<Peers> => ({
-        server,
-        port,
-        uac: await UdpClient.open(),
-        uas: await UdpClient.open(),
-        uas2: await UdpClient.open(),
-      });
-      const k = await open("kamailio", kam.port);
-      const m = await open("sipmod", sipPort);
-      try {
-        const run = (p: Peers) =>
-          flow(p).catch((e: unknown) => {
-            throw new Error(`${p.server}: ${e instanceof Error ? e.message : String(e)}`);
-          });
-        const [kamailio, sipmod] = await Promise.all([run(k), run(m)]);
-        if (process.env["COMPAT_SHOW"] === "1") console.log(JSON.stringify({ kamailio, sipmod }, null, 1));
-        return { kamailio, sipmod };
-      } finally {
-        for (const p of [k, m]) for (const c of [p.uac, p.uas, p.uas2]) await c.close();
-      }
-    }),
+    withServer({ file: CFG, listen: ["udp:127.0.0.1:0"], rpcListen: "127.0.0.1:0", children: 1 }, (s) =>
+      withServer({ file: CFG, listen: ["udp:127.0.0.1:0"], rpcListen: "127.0.0.1:0", children: 2 }, async (s2) => {
+        const portOf = (x: typeof s) => x.listeners.find((l) => l.proto === "udp")!.port;
+        const open = async (server: Server, port: number): Promise<Peers> => ({
+          server,
+          port,
+          uac: await UdpClient.open(),
+          uas: await UdpClient.open(),
+          uas2: await UdpClient.open(),
+        });
+        const k = await open("kamailio", kam.port);
+        const m = await open("sipmod", portOf(s));
+        const m2 = await open("sipmod children=2", portOf(s2));
+        try {
+          const run = (p: Peers) =>
+            flow(p).catch((e: unknown) => {
+              throw new Error(`${p.server}: ${e instanceof Error ? e.message : String(e)}`);
+            });
+          const [kamailio, sipmod, sipmod2] = await Promise.all([run(k), run(m), run(m2)]);
+          if (process.env["COMPAT_SHOW"] === "1") console.log(JSON.stringify({ kamailio, sipmod, sipmod2 }, null, 1));
+          assert.deepEqual(sipmod2, sipmod, "sipmod with children=2 observed something else than with children=1");
+          return { kamailio, sipmod };
+        } finally {
+          for (const p of [k, m, m2]) for (const c of [p.uac, p.uas, p.uas2]) await c.close();
+        }
+      }),
+    ),
   );
 
 // ------------------------------------------------------------------------------------ messages

@@ -9,6 +9,7 @@ import type { CallContext } from "../core/module/call-context.ts";
 import type { AnyConfigFunction, AnyPvSpec } from "../core/module/define-module.ts";
 import { MAIN_PROCESS, type ProcessInfo } from "../core/module/process-info.ts";
 import { SlotMap } from "../core/module/slot.ts";
+import { AvpStore, VarStore, XavpStore } from "../core/module/script-stores.ts";
 import type { Json, ScriptValue } from "../core/module/values.ts";
 import { load, loadErrors, repoPath, tempDir, withCoreServices, writeManifest, fixture } from "./fixtures/manifest/helpers.ts";
 import { trace } from "./fixtures/manifest/trace.ts";
@@ -27,6 +28,14 @@ const fakeCtx = (): CallContext =>
     route: "request" as const,
     proc: MAIN_PROCESS,
     flags: 0,
+    du: undefined,
+    avps: new AvpStore(),
+    xavps: new XavpStore(),
+    vars: new VarStore(),
+    rc: 0,
+    now: () => Date.now(),
+    ruri: () => undefined,
+    continuation: () => undefined,
     serviceIfLoaded: () => undefined,
     service: (): never => {
       throw new Error("no core services in this fake context");

@@ -241,3 +241,111 @@ request_route {
     }
   });
 });
+
+const contCfg = (uas: number) => `
+children=2
+loadmodule "tm.so"
+loadmodule "tmx.so"
+loadmodule "sl.so"
+loadmodule "pv.so"
+loadmodule "textops.so"
+loadmodule "${probe}"
+modparam("tm", "fr_timer", 3000)
+modparam("tm", "retr_timer1", 200)
+request_route {
+  if ($rU == "cont") {
+    $avp(a) = "kept";
+    $var(v) = "set-by-" + $proc;
+    setflag(3);
+    $du = "sip:d@127.0.0.1:9";
+    $var(from) = $proc;
+    $var(other) = 3 - $proc;
+    continue_on("$var(other)");
+    if (isflagset(3)) $var(f) = "yes"; else $var(f) = "no";
+    $var(r) = "on " + $proc + " avp=" + $avp(a) + " var=" + $var(v) + " flag=" + $var(f) + " du=" + $du;
+    sl_send_reply("200", "r=$var(r)");
+    exit;
+  }
+  if ($rU =~ "^res") {
+    $avp(a) = "kept";
+    $var(other) = 3 - $proc;
+    resume_on("$var(other)", "$rU");
+    exit;
+  }
+  exit;
+}
+route[resreply] {
+  $var(r) = "t_reply on " + $proc + " avp=" + $avp(a);
+  t_reply("404", "$var(r)");
+}
+route[ressend] {
+  $var(r) = "send_reply on " + $proc;
+  send_reply("486", "$var(r)");
+}
+route[resrelay] {
+  $du = "sip:127.0.0.1:${uas}";
+  t_relay();
+}
+route[resnone] {
+  $var(x) = 1;
+}
+`;
+
+describe("continuations as data, transactions by identity (children=2)", () => {
+  const withCont = async (body: (uac: UdpClient, uas: UdpClient, port: number, logs: readonly string[]) => Promise<void>) => {
+    const uas = await UdpClient.open();
+    const uac = await UdpClient.open();
+    try {
+      await withCfg(contCfg(uas.port), (_s, logs, port) => body(uac, uas, port, logs));
+    } finally {
+      await uas.close();
+      await uac.close();
+    }
+  };
+
+  test("the rest of a route runs on the other receiver with the message, flags, $du and AVPs, and that thread's own $var", T, async () => {
+    await withCont(async (uac, _uas, port, logs) => {
+      for (const rank of [0, 1]) {
+        uac.received.length = 0;
+        uac.send(port, sipRequest({ port: uac.port, ruri: "sip:cont@127.0.0.1", callId: sipCallId(callIdFor(rank, "cont")) }));
+        const [r] = await uac.waitFor(1);
+        // The receiver (rank + 1) set $var(v) and went on in the other one (2 - rank), whose $var
+        // values are its own: never "set-by-<the receiver>".
+        const m = /^r=on (\d) avp=kept var=(\S+) flag=yes du=sip:d@127\.0\.0\.1:9$/.exec(statusOf(r!).reason);
+        assert.ok(m, `${statusOf(r!).reason}\n${logs.filter((l) => l.includes("continu")).join("\n")}`);
+        assert.equal(m[1], String(2 - rank));
+        assert.notEqual(m[2], `set-by-${rank + 1}`);
+      }
+    });
+  });
+
+  test("a route resumed on another thread replies through the owner: t_reply and send_reply by identity", T, async () => {
+    await withCont(async (uac, _uas, port) => {
+      uac.send(port, invite(uac.port, callIdFor(0, "rr"), "resreply"));
+      await uac.waitFor(2);
+      assert.deepEqual(uac.received.map((m) => `${statusOf(m).code} ${statusOf(m).reason}`).slice(0, 2), [
+        "100 trying -- your call is important to us",
+        "404 t_reply on 2 avp=kept",
+      ]);
+      uac.received.length = 0;
+      uac.send(port, invite(uac.port, callIdFor(1, "rs"), "ressend"));
+      await uac.waitFor(2);
+      assert.equal(`${statusOf(uac.received[1]!).code} ${statusOf(uac.received[1]!).reason}`, "486 send_reply on 1");
+    });
+  });
+
+  test("a route resumed on another thread relays through the owner; the UAS's 200 comes back; nothing done gives tm's 500", T, async () => {
+    await withCont(async (uac, uas, port) => {
+      uac.send(port, invite(uac.port, callIdFor(1, "rl"), "resrelay"));
+      const [req] = await uas.waitFor(1);
+      assert.match(req!, /^INVITE sip:resrelay@127\.0\.0\.1 SIP\/2\.0\r\nVia: SIP\/2\.0\/UDP [^;]+;branch=z9hG4bKsmt/);
+      uas.send(port, replyTo(req!, 200, "OK"));
+      await uac.waitFor(2);
+      assert.deepEqual(codes(uac.received), [100, 200]);
+      uac.received.length = 0;
+      uac.send(port, invite(uac.port, callIdFor(0, "rn"), "resnone"));
+      await uac.waitFor(2);
+      assert.equal(`${statusOf(uac.received[1]!).code} ${statusOf(uac.received[1]!).reason}`, "500 I'm terribly sorry, server error occurred (1/TM)");
+    });
+  });
+});

@@ -4,6 +4,9 @@ import type { ReceiveInfo } from "../transport/receive-info.ts";
 import type { ProcessInfo } from "./process-info.ts";
 import type { RouteKind } from "./route-kind.ts";
 import type { SlotHolder } from "./slot.ts";
+import type { SipUri } from "../sip/uri.ts";
+import type { ContinuationRef } from "./continuation.ts";
+import type { AvpStore, VarStore, XavpStore } from "./script-stores.ts";
 
 /**
  * What a config function or pseudo-variable sees of the message being processed.
@@ -21,6 +24,25 @@ export interface CallContext extends SlotHolder {
   readonly proc: ProcessInfo;
   /** Message flags (setflag/resetflag/isflagset), bit i = flag i. */
   flags: number;
+  /** `$du`: where the request goes instead of its R-URI; undefined when not set. */
+  du: string | undefined;
+  /** `$avp` values: the message's, or its transaction's once tm bound it. */
+  avps: AvpStore;
+  /** `$xavp` values: the message's, or its transaction's once tm bound it. */
+  xavps: XavpStore;
+  /** This thread's `$var` values (kept across messages, never shared with other threads). */
+  readonly vars: VarStore;
+  /** The last return code (`$rc`). */
+  readonly rc: number;
+  /** The time, in ms with a µs fraction, read once per context (`$TV`, `$Tf` ...). */
+  now(): number;
+  /** The current R-URI (after `$ru` changes) parsed, or undefined for a reply or an invalid URI. */
+  ruri(): SipUri | undefined;
+  /**
+   * Where the rest of the current action list starts, for a function called as a statement with
+   * statements after it (what async_sleep needs); undefined otherwise.
+   */
+  continuation(): ContinuationRef | undefined;
   /**
    * A core service of this server, at once, for functions on the hot path that must not pay for
    * an Effect run per message (`ctx.service(SipSender).reply(...)`). Only for the core services

@@ -6,6 +6,7 @@ import type { CallContext } from "./call-context.ts";
 import type { ProcessInfo } from "./process-info.ts";
 import type { RouteKind } from "./route-kind.ts";
 import type { TaskData } from "./values.ts";
+import type { ContinuationData, ContinuationHandler, ContinueAt } from "./continuation.ts";
 
 /**
  * Services the core gives every module, as Effect tags. core/module only declares them;
@@ -110,6 +111,23 @@ export interface RouteRunnerApi {
     rcv: ReceiveInfo,
     opts: RouteRunOptions,
   ) => RouteOutcome | Promise<RouteOutcome>;
+  /** A fresh context for `msg` (no block runs): for a module that acts for a request outside a route. */
+  readonly context: (msg: SipMessage, rcv: ReceiveInfo, route: RouteKind) => CallContext;
+  /**
+   * A module's part of every continuation captured in this thread and of every one resumed here
+   * (register it in every thread, in the module's services or childInit).
+   */
+  readonly onContinuation: (module: string, handler: ContinuationHandler) => void;
+  /**
+   * The routing state of `ctx` as plain data: the message with its edits, flags, `$du`, AVPs,
+   * XAVPs, each module's state, where to go on and the route kind the run counts as.
+   */
+  readonly capture: (ctx: CallContext, at: ContinueAt, route?: RouteKind) => ContinuationData;
+  /**
+   * Go on routing captured state in this thread, with this thread's `$var` values: the block, or
+   * the statements after the call. Another thread is asked with ProcessCalls' CORE_RESUME.
+   */
+  readonly resume: (data: ContinuationData) => RouteOutcome | Promise<RouteOutcome>;
 }
 export class RouteRunner extends Context.Tag("sipmod/RouteRunner")<RouteRunner, RouteRunnerApi>() {}
 

@@ -21,17 +21,7 @@ export const RUN_STOP = RUN_EXIT | RUN_RETURN | RUN_BREAK;
 /** One compiled statement: runs and gives its return code (Kamailio's `ret` of an action). */
 export type Exec = (ctx: ScriptContext) => Maybe<number>;
 
-/**
- * Where a continuation resumes: the block (`route[NAME]`, `request_route` ...) and the path to a
- * statement inside it (statement index, then for a nested list the index of the list inside that
- * statement, then the statement index in that list ...). The continuation runs the statements
- * AFTER that one in the same list (and, inside a switch, the cases that follow). Plain data: the
- * same config bound in another thread resolves it to the same place.
- */
-export interface ContinuationRef {
-  readonly block: string;
-  readonly path: readonly number[];
-}
+export type { ContinuationRef } from "../module/continuation.ts";
 
 /** A list of statements with a stable key; switch clauses know the clauses that follow them. */
 export interface BoundList {

@@ -1,6 +1,8 @@
 import { Context, Effect, LogLevel, Runtime, type Scope } from "effect";
 import type { ProcessInfo } from "../module/process-info.ts";
 import type { SipHandOff } from "../process/protocol.ts";
+import type { ProcessRequestHandlers } from "../process/process-calls.ts";
+import { CORE_RESUME, type ContinuationData } from "../module/continuation.ts";
 import { Forwarding } from "../script/builtins/forwarding.ts";
 import { makeEngine, type BoundProgram, type Engine } from "../script/engine.ts";
 import type { ListenerInfo } from "../transport/listener-info.ts";
@@ -21,6 +23,8 @@ export interface ProcessRoutingDeps {
   readonly transport: Pick<TransportApi, "reply" | "counters">;
   /** Present when other threads route too: hand a message to the process that owns it. */
   readonly handOver?: (to: number, sip: SipHandOff) => boolean;
+  /** This thread's request handlers: CORE_RESUME (resume a continuation here) is added. */
+  readonly requests: ProcessRequestHandlers;
 }
 
 export interface ProcessRouting {
@@ -53,6 +57,10 @@ export const makeProcessRouting = (deps: ProcessRoutingDeps): Effect.Effect<Proc
       proc: deps.proc,
       log: (level, text) => runLog(Effect.logWithLevel(LEVELS[level], text)),
       ...(deps.handOver !== undefined ? { handOver: deps.handOver } : {}),
+    });
+    deps.requests.set(CORE_RESUME, (data) => {
+      const o = deps.routes.resume(data as unknown as ContinuationData);
+      return o instanceof Promise ? o.then((r) => ({ ...r })) : { ...o };
     });
     return { engine, receive };
   });

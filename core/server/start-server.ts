@@ -41,6 +41,8 @@ export interface ServerOptions {
   readonly listen?: readonly string[];
   /** Replace the management server's address (tests use 127.0.0.1:0). */
   readonly rpcListen?: string;
+  /** Replace the configured `children` (tests run the same cfg with 1 and 2 receivers). */
+  readonly children?: number;
 }
 
 export interface RunningServer {
@@ -68,8 +70,14 @@ export const startServer = (opts: ServerOptions): Effect.Effect<RunningServer, S
   Effect.gen(function* () {
     const startedAt = Date.now();
     const { loaded: loaded0, cfg, script } = opts.preloaded ?? (yield* loadServerConfig(opts.file, opts.config));
-    const loaded: LoadedManifest =
-      opts.listen !== undefined ? { ...loaded0, core: { ...loaded0.core, listen: [...opts.listen] } } : loaded0;
+    const loaded: LoadedManifest = {
+      ...loaded0,
+      core: {
+        ...loaded0.core,
+        ...(opts.listen !== undefined ? { listen: [...opts.listen] } : {}),
+        ...(opts.children !== undefined ? { children: opts.children } : {}),
+      },
+    };
     const core = loaded.core;
     const program = yield* bindConfig(loaded, cfg, script);
     const listens = yield* one(
@@ -169,6 +177,7 @@ export const startServer = (opts: ServerOptions): Effect.Effect<RunningServer, S
       routes,
       hooks,
       transport,
+      requests: requestHandlers,
       ...(multi ? { handOver: (to: number, sip: SipHandOff) => switchboard.handOverTo(to, sip) } : {}),
     });
     const engine = routing.engine;

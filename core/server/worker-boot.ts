@@ -88,6 +88,7 @@ export const boot: BootFunction = (argsData: TaskData, proc, host) =>
       routes,
       hooks,
       transport: { reply: sender.reply, counters },
+      requests: requestHandlers,
       ...(args.multi
         ? {
             handOver: (to: number, sip: SipHandOff) => {

@@ -1,6 +1,5 @@
 import { pv, type AnyPvSpec } from "../../core/module/define-module.ts";
 import type { ScriptValue } from "../../core/module/values.ts";
-import { scriptContextOf } from "../../core/script/context.ts";
 import { staticIntText, toStr } from "../../core/script/values.ts";
 import type { NameAddr } from "../../core/sip/name-addr.ts";
 import { formatUri, parseUri, type SipUri } from "../../core/sip/uri.ts";
@@ -8,11 +7,7 @@ import type { CallContext } from "../../core/module/call-context.ts";
 
 /** Pseudo-variables of the message: R-URI, destination URI, headers, body, where it came from. */
 
-const ruriOf = (ctx: CallContext): SipUri | undefined => {
-  const s = scriptContextOf(ctx);
-  if (s !== undefined) return s.ruri();
-  return ctx.msg.isRequest ? parseUri(ctx.msg.currentRuri()) : undefined;
-};
+const ruriOf = (ctx: CallContext): SipUri | undefined => ctx.ruri();
 
 const requireRequest = (ctx: CallContext, what: string): void => {
   if (!ctx.msg.isRequest) throw new Error(`${what} can only be set while processing a request`);
@@ -138,10 +133,9 @@ export const messagePvs: readonly AnyPvSpec[] = [
     name: "du",
     inner: "none",
     doc: "Destination URI: where the request is sent instead of the R-URI (undefined when not set). Writable; $null resets it.",
-    get: (ctx) => scriptContextOf(ctx)?.du ?? null,
+    get: (ctx) => ctx.du ?? null,
     set: (ctx, _n, v) => {
-      const s = scriptContextOf(ctx);
-      if (s === undefined) return;
+      const s = ctx;
       const t = toStr(v);
       if (v === null || t === "") {
         s.du = undefined;

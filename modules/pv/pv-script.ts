@@ -1,7 +1,6 @@
 import { pv, type AnyPvSpec } from "../../core/module/define-module.ts";
 import type { ScriptValue } from "../../core/module/values.ts";
-import { scriptContextOf } from "../../core/script/context.ts";
-import { varSlot } from "../../core/script/script-stores.ts";
+import { varSlot } from "../../core/module/script-stores.ts";
 import { parseAvpName, type AvpName } from "./avp-name.ts";
 import { shvStore } from "./shv-store.ts";
 import { parseXavpName, type XavpName } from "./xavp-name.ts";
@@ -9,9 +8,7 @@ import { parseXavpName, type XavpName } from "./xavp-name.ts";
 /** Script variables: $var (per process), $avp and $xavp (per message), $shv (shared), $rc, $null. */
 
 const setAvp = (ctx: Parameters<NonNullable<AnyPvSpec["set"]>>[0], n: AvpName, v: ScriptValue): void => {
-  const s = scriptContextOf(ctx);
-  if (s === undefined) return;
-  const avps = s.avps;
+  const avps = ctx.avps;
   if (v === null) {
     avps.remove(n.name, n.index ?? 0);
     return;
@@ -24,8 +21,7 @@ const setAvp = (ctx: Parameters<NonNullable<AnyPvSpec["set"]>>[0], n: AvpName, v
 };
 
 const getXavp = (ctx: Parameters<AnyPvSpec["get"]>[0], n: XavpName): ScriptValue => {
-  const x = scriptContextOf(ctx)?.xavps;
-  if (x === undefined) return null;
+  const x = ctx.xavps;
   const ri = n.rootIndex === "all" ? 0 : (n.rootIndex ?? 0);
   if (n.field === undefined) return x.getRoot(n.root, ri);
   const fi = n.fieldIndex === "all" ? 0 : (n.fieldIndex ?? 0);
@@ -33,8 +29,7 @@ const getXavp = (ctx: Parameters<AnyPvSpec["get"]>[0], n: XavpName): ScriptValue
 };
 
 const setXavp = (ctx: Parameters<NonNullable<AnyPvSpec["set"]>>[0], n: XavpName, v: ScriptValue): void => {
-  const x = scriptContextOf(ctx)?.xavps;
-  if (x === undefined) return;
+  const x = ctx.xavps;
   if (v === null) {
     if (n.field === undefined) x.removeRoot(n.root, n.rootIndex ?? 0);
     else x.removeField(n.root, n.rootIndex === "all" ? 0 : (n.rootIndex ?? 0), n.field, n.fieldIndex ?? 0);
@@ -61,7 +56,7 @@ const rc = (name: string): AnyPvSpec =>
     name,
     inner: "none",
     doc: "Return code of the last function or route called.",
-    get: (ctx) => scriptContextOf(ctx)?.rc ?? null,
+    get: (ctx) => ctx.rc,
   });
 
 export const scriptPvs: readonly AnyPvSpec[] = [
@@ -70,8 +65,8 @@ export const scriptPvs: readonly AnyPvSpec[] = [
     inner: "required",
     doc: "Script variable private to the process, kept across messages; int 0 until set, never undefined.",
     parse: (inner) => ((inner ?? "").trim() === "" ? { error: "$var needs a name" } : varSlot((inner ?? "").trim())),
-    get: (ctx, slot) => scriptContextOf(ctx)?.vars.getAt(slot) ?? null,
-    set: (ctx, slot, v) => scriptContextOf(ctx)?.vars.setAt(slot, v),
+    get: (ctx, slot) => ctx.vars.getAt(slot),
+    set: (ctx, slot, v) => ctx.vars.setAt(slot, v),
   }),
   pv<AvpName>({
     name: "avp",
@@ -80,7 +75,7 @@ export const scriptPvs: readonly AnyPvSpec[] = [
       "Attribute-value pair of the message (of the transaction once tm has one): a stack per name. Assigning adds a " +
       "value on top, $null removes the top one ($(avp(x)[*]) = $null removes all); $(avp(x)[n]) reads the n-th from the top.",
     parse: parseAvpName,
-    get: (ctx, n) => scriptContextOf(ctx)?.avps.get(n.name, n.index ?? 0) ?? null,
+    get: (ctx, n) => ctx.avps.get(n.name, n.index ?? 0),
     set: setAvp,
   }),
   pv<XavpName>({

@@ -1,6 +1,5 @@
 import { pv, type AnyPvSpec } from "../../core/module/define-module.ts";
 import type { CallContext } from "../../core/module/call-context.ts";
-import { scriptContextOf } from "../../core/script/context.ts";
 
 /** Time pseudo-variables: the message's receive time and the current time. */
 
@@ -18,7 +17,7 @@ export const ctime = (ms: number): string => {
 const nowMs = (): number => performance.timeOrigin + performance.now();
 
 /** Time of the context (read once per message), or now. */
-const cachedMs = (ctx: CallContext): number => scriptContextOf(ctx)?.now() ?? nowMs();
+const cachedMs = (ctx: CallContext): number => ctx.now();
 
 type TvName = "s" | "u" | "sn" | "un" | "Sn";
 

@@ -54,10 +54,8 @@ export default defineModule({
         "routes that may run with or without a transaction.",
       returns: "Returns 1 (true) when the reply was sent, -1 (false) otherwise.",
       run: (ctx, [code, reason]) => {
-        const tm = ctx.serviceIfLoaded(Tm);
-        const t = tm?.current(ctx);
-        if (tm !== undefined && t !== undefined) return tm.localReply(t, code, reason) ? 1 : -1;
-        return sendStatelessReply(ctx, code, reason);
+        const stateful = ctx.serviceIfLoaded(Tm)?.replyCurrent(ctx, code, reason);
+        return stateful ?? sendStatelessReply(ctx, code, reason);
       },
     }),
   ],

@@ -1,9 +1,8 @@
 import { Effect } from "effect";
 import type { CallContext } from "../../core/module/call-context.ts";
 import { fn, type FixupSite } from "../../core/module/define-module.ts";
-import { scriptContextOf } from "../../core/script/context.ts";
 import { scanPv } from "../../core/script/parse-pv.ts";
-import { formatUri, parseUri, type SipUri } from "../../core/sip/uri.ts";
+import { formatUri, type SipUri } from "../../core/sip/uri.ts";
 import { bodyBytes, setBodyBytes } from "./body.ts";
 import { MSG_ROUTES } from "./header-functions.ts";
 import { asBytes, fixupError, KAMAILIO_RE, regexFixup, type ReOptions } from "./regex.ts";
@@ -48,7 +47,7 @@ const exprOf = (fname: string, text: string, fixed: SubstExpr | undefined): Subs
 };
 
 const currentUri = (ctx: CallContext): SipUri | undefined =>
-  scriptContextOf(ctx)?.ruri() ?? (ctx.msg.isRequest ? parseUri(ctx.msg.currentRuri()) : undefined);
+  ctx.ruri();
 
 const setRuri = (ctx: CallContext, fname: string, uri: string) => {
   try {

@@ -22,6 +22,8 @@ export type TmApi = Pick<
   | "suspend"
   | "resume"
   | "continueRoute"
+  | "resumeIn"
+  | "replyCurrent"
   | "cancelSuspend"
   | "runRoute"
   | "bind"

@@ -1,7 +1,6 @@
 import type { CallContext } from "../../core/module/call-context.ts";
 import type { RouteOutcome, SipSender } from "../../core/module/core-services.ts";
 import type { FunctionResult } from "../../core/module/define-module.ts";
-import { scriptContextOf } from "../../core/script/context.ts";
 import { errText, FAILED_BRANCH_SLOT, T_BRANCH_SLOT, type TmCore } from "./tm-core.ts";
 import type { Branch, Transaction } from "./transaction.ts";
 
@@ -56,7 +55,6 @@ export const reuseFailedBranch = (tm: TmCore, ctx: CallContext): FunctionResult<
   } catch {
     return -1;
   }
-  const sc = scriptContextOf(ctx);
-  if (sc !== undefined) sc.du = b.dst === "" ? undefined : b.dst;
+  ctx.du = b.dst === "" ? undefined : b.dst;
   return tm.relay(ctx, undefined);
 };

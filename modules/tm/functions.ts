@@ -6,12 +6,8 @@ import { T_SLOT, type TmCore } from "./tm-core.ts";
 const core = (ctx: CallContext): TmCore => ctx.service(Tm) as TmCore;
 
 /** t_reply / stateful send_reply: reply through the transaction of the request (-1 when it has none). */
-const statefulReply = (ctx: CallContext, code: number, reason: string): number => {
-  const tm = core(ctx);
-  const t = tm.current(ctx);
-  if (t === undefined) return -1;
-  return tm.localReply(t, code, reason) ? 1 : -1;
-};
+/** t_reply: the request's transaction here, or its owner's in another thread (remote.ts). */
+const statefulReply = (ctx: CallContext, code: number, reason: string) => core(ctx).replyCurrent(ctx, code, reason) ?? -1;
 
 // Route sets as Kamailio 5.6.3 checks them at load (test/compat-route-types.test.ts).
 const ROUTES_RELAY = ["request", "failure"] as const;

@@ -3,6 +3,7 @@ import { defineModule } from "../../core/module/define-module.ts";
 import type { SipmodError } from "../../core/errors.ts";
 import { CoreInfo, MessageHooks, ProcessCalls, RouteRunner, SharedMemory, SipSender, type CoreServices } from "../../core/module/core-services.ts";
 import { attachThreads } from "./threads.ts";
+import { attachRemote } from "./remote.ts";
 import { CORE_MAJOR } from "../../core/version.ts";
 import { Tm } from "./api.ts";
 import { tmFunctions } from "./functions.ts";
@@ -21,7 +22,6 @@ const tmServices = (params: TmParams): Layer.Layer<Tm, SipmodError, CoreServices
       const sender = yield* SipSender;
       const routes = yield* RouteRunner;
       const hooks = yield* MessageHooks;
-      const calls = yield* ProcessCalls;
       const shared = yield* SharedMemory;
       const rt = yield* Effect.runtime<never>();
       const runLog = Runtime.runSync(rt);
@@ -32,11 +32,13 @@ const tmServices = (params: TmParams): Layer.Layer<Tm, SipmodError, CoreServices
           // logging must never break transaction processing
         }
       };
-      const core = new TmCore({ params, sender, routes, procId: info.proc.id, log });
+      const calls = yield* ProcessCalls;
+      const core = new TmCore({ params, sender, routes, procId: info.proc.id, log, calls });
       hooks.onRequest((msg) => core.onRequest(msg));
       hooks.onReply((msg, rcv) => core.onReply(msg, rcv));
       hooks.onRequestDone((ctx) => core.requestDone(ctx));
       yield* attachThreads(core, calls, hooks, shared);
+      attachRemote(core, calls, routes);
       yield* Effect.addFinalizer(() => Effect.sync(() => core.stop()));
       return core;
     }),

@@ -6,6 +6,7 @@ import { forwardRequest } from "../../core/script/builtins/forward.ts";
 import { Forwarding } from "../../core/script/builtins/forwarding.ts";
 import { resolveHost, type NextHop } from "../../core/script/builtins/forward-target.ts";
 import { literalIp, type TmCore } from "./tm-core.ts";
+import { remoteOf, remoteRelay } from "./remote.ts";
 
 /**
  * t_relay: relay the request statefully. In a request route the transaction is created when the
@@ -17,6 +18,8 @@ import { literalIp, type TmCore } from "./tm-core.ts";
 export const relayRequest = (tm: TmCore, ctx: CallContext, explicit: NextHop | undefined): FunctionResult<SipSender> => {
   const msg = ctx.msg;
   if (!msg.isRequest) return -1;
+  const remote = remoteOf(tm, ctx);
+  if (remote !== undefined) return remoteRelay(tm, tm.deps.calls, remote, ctx, explicit);
   let t = tm.current(ctx);
   let created = false;
   if (ctx.route !== "failure" || t === undefined) {

@@ -1,11 +1,13 @@
 import { isIP } from "node:net";
 import type { CallContext } from "../../core/module/call-context.ts";
-import type { RouteOutcome, RouteRunnerApi, SendTarget, SipSender, SipSenderApi } from "../../core/module/core-services.ts";
+import type { ProcessCallsApi, RouteOutcome, RouteRunnerApi, SendTarget, SipSender, SipSenderApi } from "../../core/module/core-services.ts";
+import type { ContinueAt } from "../../core/module/continuation.ts";
+import type { Effect } from "effect";
+import { remoteReply, resumeIn, T_REMOTE_SLOT } from "./remote.ts";
 import type { FunctionResult } from "../../core/module/define-module.ts";
 import { Slot } from "../../core/module/slot.ts";
 import { Forwarding } from "../../core/script/builtins/forwarding.ts";
 import { hopOfUri, viaHost, type NextHop } from "../../core/script/builtins/forward-target.ts";
-import { scriptContextOf } from "../../core/script/context.ts";
 import { isParseFailure, SipMessage } from "../../core/sip/message.ts";
 import { buildReply } from "../../core/sip/reply.ts";
 import { formatVia } from "../../core/sip/via.ts";
@@ -61,6 +63,8 @@ export interface TmDeps {
   /** ProcessInfo.id of this process (the owner of the transactions it creates). */
   readonly procId: number;
   readonly log: TmLog;
+  /** Requests to other threads (operations on their transactions). */
+  readonly calls: ProcessCallsApi;
 }
 
 /** A request tm looked up: its transaction, or what became of it. */
@@ -183,10 +187,9 @@ export class TmCore {
   create(ctx: CallContext): Transaction {
     const msg = ctx.msg;
     const key = this.keyOf(msg);
-    const sc = scriptContextOf(ctx);
-    const t = new Transaction(hashIndex(msg.callId(), String(msg.cseq().seq)), this.labels.next(), msg, ctx.rcv, key, sc?.avps, sc?.xavps);
+    const t = new Transaction(hashIndex(msg.callId(), String(msg.cseq().seq)), this.labels.next(), msg, ctx.rcv, key, ctx.avps, ctx.xavps);
     t.flags = ctx.flags;
-    t.duAtCreate = sc?.du;
+    t.duAtCreate = ctx.du;
     const p = ctx.get(PENDING_SLOT);
     if (p !== undefined) {
       t.onFailure = p.onFailure;
@@ -212,6 +215,27 @@ export class TmCore {
     ctx.set(T_SLOT, t);
     this.stats.created(t.isInvite);
     return t;
+  }
+
+  /** The t_on_* / t_set_fr values kept for a request without a transaction, if any. */
+  pendingOf(ctx: CallContext): PendingSettings | undefined {
+    return ctx.get(PENDING_SLOT);
+  }
+
+  /**
+   * t_reply / send_reply for the request of `ctx`: its transaction here, or its owner's through a
+   * remote handle (the answer then comes as an Effect); undefined when it has neither.
+   */
+  replyCurrent(ctx: CallContext, code: number, reason: string): number | Effect.Effect<number> | undefined {
+    const t = this.current(ctx);
+    if (t !== undefined) return this.localReply(t, code, reason) ? 1 : -1;
+    const r = ctx.get(T_REMOTE_SLOT);
+    return r === undefined ? undefined : remoteReply(this.deps.calls, r, code, reason);
+  }
+
+  /** Resume suspended transaction (index, label) of this thread by running `at` in thread `to` (remote.ts). */
+  resumeIn(index: number, label: number, at: ContinueAt, to: number, timeoutMs: number): 0 | 1 | -1 | -2 | Promise<0 | 1 | -1 | -2> {
+    return resumeIn(this, this.deps.calls, this.deps.routes, index, label, at, to, timeoutMs);
   }
 
   /** Where t_on_* and t_set_fr keep their values until the request has a transaction. */
@@ -453,7 +477,7 @@ export class TmCore {
   /** Where a request goes: explicit host/port, else $du, else the R-URI. */
   nextHop(ctx: CallContext, explicit: NextHop | undefined): NextHop | { readonly error: string } {
     if (explicit !== undefined) return explicit;
-    const du = scriptContextOf(ctx)?.du;
+    const du = ctx.du;
     return hopOfUri(du !== undefined && du !== "" ? du : ctx.msg.currentRuri());
   }
 
@@ -479,9 +503,8 @@ export class TmCore {
     t.snapshot ??= body;
     t.flags = ctx.flags;
     const n = t.branches.length;
-    const sc = scriptContextOf(ctx);
     const uri = ctx.msg.currentRuri();
-    const dst = sc?.du ?? "";
+    const dst = ctx.du ?? "";
     const target: SendTarget = { proto: hop.proto, ip, port: hop.port };
     const send = (bytes: Buffer): number => {
       const viaBranch = tmBranch(t.index, t.label, n);
@@ -638,11 +661,8 @@ export class TmCore {
   /** Give a route context the transaction's state (slot, AVPs, XAVPs, flags). */
   bind(ctx: CallContext, t: Transaction): void {
     ctx.set(T_SLOT, t);
-    const sc = scriptContextOf(ctx);
-    if (sc !== undefined) {
-      sc.avps = t.avps;
-      sc.xavps = t.xavps;
-    }
+    ctx.avps = t.avps;
+    ctx.xavps = t.xavps;
     ctx.flags = t.flags;
   }
 

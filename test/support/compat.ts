@@ -215,6 +215,8 @@ export interface CaseResult {
   readonly name: string;
   readonly kamailio: Outcome;
   readonly sipmod: Outcome;
+  /** What sipmod answered with `children=2` (two receiver threads). */
+  readonly sipmod2: Outcome;
   /** Problems found: Kamailio not as the case says, sipmod not as Kamailio (or as its documented difference). */
   readonly problems: readonly string[];
 }
@@ -229,46 +231,63 @@ const caseIds = (file: string, n: number) => {
  * Start Kamailio and sipmod on the cfg, send every case to both (one case at a time, the same
  * bytes from the same socket) and return what each answered. Both servers are stopped afterwards.
  */
-export const runCompat = async (cfgFile: string, cases: readonly CompatCase[]): Promise<CaseResult[]> =>
-  withKamailio({ file: cfgFile }, (kam) =>
-    withServer({ file: cfgFile, listen: ["udp:127.0.0.1:0"], rpcListen: "127.0.0.1:0" }, async (s) => {
-      const sipPort = s.listeners.find((l) => l.proto === "udp")!.port;
-      const client = await CaseClient.open();
-      try {
-        const results: CaseResult[] = [];
-        let n = 0;
-        for (const c of cases) {
-          const { callId, branch } = caseIds(cfgFile, n++);
-          const text = buildRequest(c.req, client.port, callId, branch);
-          const ms = c.waitMs ?? (c.kamailio === "no reply" ? 1000 : 5000);
-          const ask = async (port: number): Promise<Outcome> => {
-            const r = await client.exchange(port, text, branch, ms);
-            return r === undefined ? "no reply" : reduceReply(r);
-          };
-          // Both at once: replies are told apart by source port and Via branch.
-          const [kamailio, sipmod] = await Promise.all([ask(kam.port), ask(sipPort)]);
-          const kamProblems = unmet(kamailio, c.kamailio, client.port);
-          const sipProblems = c.sipmod !== undefined ? unmet(sipmod, c.sipmod, client.port) : differences(kamailio, sipmod);
-          const problems = [
-            ...(kamProblems.length > 0 ? [`Kamailio differs from the case (${kamProblems.join("; ")})`] : []),
-            ...(sipProblems.length > 0
-              ? [`sipmod differs from ${c.sipmod !== undefined ? "its documented answer" : "Kamailio"} (${sipProblems.join("; ")})`]
-              : []),
-          ];
-          results.push({ name: c.name, kamailio, sipmod, problems });
+export const runCompat = async (cfgFile: string, cases: readonly CompatCase[]): Promise<CaseResult[]> => {
+  const texts = (clientPort: number) =>
+    cases.map((c, n) => {
+      const { callId, branch } = caseIds(cfgFile, n);
+      return { c, branch, text: buildRequest(c.req, clientPort, callId, branch), ms: c.waitMs ?? (c.kamailio === "no reply" ? 1000 : 5000) };
+    });
+  const client = await CaseClient.open();
+  const ask = async (port: number, text: string, branch: string, ms: number): Promise<Outcome> => {
+    const r = await client.exchange(port, text, branch, ms);
+    return r === undefined ? "no reply" : reduceReply(r);
+  };
+  const serverOpts = (children: number) => ({ file: cfgFile, listen: ["udp:127.0.0.1:0"], rpcListen: "127.0.0.1:0", children });
+  const udpPort = (s: { readonly listeners: readonly { readonly proto: string; readonly port: number }[] }) => s.listeners.find((l) => l.proto === "udp")!.port;
+  try {
+    // Pass 1: Kamailio and sipmod (children=1) get each case at the same time.
+    const first = await withKamailio({ file: cfgFile }, (kam) =>
+      withServer(serverOpts(1), async (s) => {
+        const out: { kamailio: Outcome; sipmod: Outcome }[] = [];
+        for (const { branch, text, ms } of texts(client.port)) {
+          const [kamailio, sipmod] = await Promise.all([ask(kam.port, text, branch, ms), ask(udpPort(s), text, branch, ms)]);
+          out.push({ kamailio, sipmod });
         }
-        return results;
-      } finally {
-        await client.close();
-      }
-    }),
-  );
+        return out;
+      }),
+    );
+    // Pass 2: the same cases, from a fresh start, to sipmod with two receiver threads (a second
+    // server in this process at the same time would share the modules' process-wide state).
+    const second = await withServer(serverOpts(2), async (s) => {
+      const out: Outcome[] = [];
+      for (const { branch, text, ms } of texts(client.port)) out.push(await ask(udpPort(s), text, branch, ms));
+      return out;
+    });
+    return cases.map((c, i) => {
+      const { kamailio, sipmod } = first[i]!;
+      const sipmod2 = second[i]!;
+      const kamProblems = unmet(kamailio, c.kamailio, client.port);
+      const against = (got: Outcome): string[] => (c.sipmod !== undefined ? unmet(got, c.sipmod, client.port) : differences(kamailio, got));
+      const sipProblems = against(sipmod);
+      const sip2Problems = against(sipmod2);
+      const what = c.sipmod !== undefined ? "its documented answer" : "Kamailio";
+      const problems = [
+        ...(kamProblems.length > 0 ? [`Kamailio differs from the case (${kamProblems.join("; ")})`] : []),
+        ...(sipProblems.length > 0 ? [`sipmod differs from ${what} (${sipProblems.join("; ")})`] : []),
+        ...(sip2Problems.length > 0 ? [`sipmod children=2 differs from ${what} (${sip2Problems.join("; ")})`] : []),
+      ];
+      return { name: c.name, kamailio, sipmod, sipmod2, problems };
+    });
+  } finally {
+    await client.close();
+  }
+};
 
 /** Problems of all cases as one readable text ("" when none). */
 export const problemReport = (results: readonly CaseResult[]): string =>
   results
     .filter((r) => r.problems.length > 0)
-    .map((r) => `- ${r.name}: ${r.problems.join("; ")}\n    Kamailio ${show(r.kamailio)}\n    sipmod   ${show(r.sipmod)}`)
+    .map((r) => `- ${r.name}: ${r.problems.join("; ")}\n    Kamailio ${show(r.kamailio)}\n    sipmod   ${show(r.sipmod)}\n    sipmod/2 ${show(r.sipmod2)}`)
     .join("\n");
 
 /** Run the cases and fail with every problem listed. */
@@ -276,7 +295,7 @@ export const assertCompat = async (cfgFile: string, cases: readonly CompatCase[]
   const results = await runCompat(cfgFile, cases);
   // COMPAT_SHOW=1 prints every answer (handy when writing a new case).
   if (process.env["COMPAT_SHOW"] === "1")
-    for (const r of results) console.log(`${r.name}\n  Kamailio ${show(r.kamailio)}\n  sipmod   ${show(r.sipmod)}`);
+    for (const r of results) console.log(`${r.name}\n  Kamailio ${show(r.kamailio)}\n  sipmod   ${show(r.sipmod)}\n  sipmod/2 ${show(r.sipmod2)}`);
   const report = problemReport(results);
   if (report !== "") throw new Error(`Kamailio/sipmod compatibility problems with ${cfgFile.split("/").pop()}:\n${report}`);
 };

@@ -2,7 +2,6 @@ import { Effect } from "effect";
 import type { CallContext } from "../../module/call-context.ts";
 import { SipSender } from "../../module/core-services.ts";
 import { formatVia } from "../../sip/via.ts";
-import { scriptContextOf } from "../context.ts";
 import { Forwarding } from "./forwarding.ts";
 import { hopOfUri, resolveHost, viaHost, type NextHop } from "./forward-target.ts";
 import { statelessBranch } from "./via-branch.ts";
@@ -26,7 +25,7 @@ export const forwardRequest = (ctx: CallContext, explicit: NextHop | undefined) 
     let hop: NextHop;
     if (explicit !== undefined) hop = explicit;
     else {
-      const du = scriptContextOf(ctx)?.du;
+      const du = ctx.du;
       const h = hopOfUri(du !== undefined && du !== "" ? du : msg.currentRuri());
       if ("error" in h) {
         yield* Effect.logWarning(`forward(): ${h.error}`);

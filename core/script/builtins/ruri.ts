@@ -2,7 +2,6 @@ import { Effect } from "effect";
 import type { CallContext } from "../../module/call-context.ts";
 import { fn } from "../../module/define-module.ts";
 import { formatUri, parseUri, type SipUri } from "../../sip/uri.ts";
-import { scriptContextOf } from "../context.ts";
 
 /**
  * The core's Request-URI rewriting functions (Kamailio's rewriteuri/seturi, rewritehost/sethost,
@@ -13,7 +12,7 @@ import { scriptContextOf } from "../context.ts";
  */
 
 const current = (ctx: CallContext): SipUri | undefined =>
-  scriptContextOf(ctx)?.ruri() ?? (ctx.msg.isRequest ? parseUri(ctx.msg.currentRuri()) : undefined);
+  ctx.ruri();
 
 const edit = (ctx: CallContext, what: string, f: (u: SipUri) => SipUri | string) => {
   if (!ctx.msg.isRequest) return Effect.as(Effect.logWarning(`${what}(): only a request has an R-URI`), -1);

@@ -1,0 +1,54 @@
+import type { ReceiveInfo } from "../transport/receive-info.ts";
+import type { RouteKind } from "./route-kind.ts";
+import type { TaskData } from "./values.ts";
+
+/**
+ * Where a continuation resumes: the block (`route[NAME]`, `request_route` ...) and the path to a
+ * statement inside it (statement index, then for a nested list the index of the list inside that
+ * statement, then the statement index in that list ...). The continuation runs the statements
+ * AFTER that one in the same list (and, inside a switch, the cases that follow). Plain data: the
+ * same config bound in another thread resolves it to the same place.
+ */
+export interface ContinuationRef {
+  readonly block: string;
+  readonly path: readonly number[];
+}
+
+/** Where a captured request's routing goes on: a whole block, or the statements after a call. */
+export type ContinueAt =
+  | { readonly block: string }
+  | { readonly after: ContinuationRef };
+
+/**
+ * A request's routing state as plain data (structured-clone safe), so that any thread can go on
+ * routing it: the message with its edits applied (the R-URI as changed), where it came from, the
+ * message flags, `$du`, AVPs and XAVPs, the kind of route the run counts as, where to continue,
+ * and each module's own state (tm: the transaction's identity). `$var` values are not part of it:
+ * the thread that resumes has its own, as a Kamailio process does.
+ */
+export interface ContinuationData {
+  readonly bytes: Uint8Array;
+  readonly rcv: ReceiveInfo;
+  readonly flags: number;
+  readonly du: string | null;
+  readonly avps: TaskData;
+  readonly xavps: TaskData;
+  readonly route: RouteKind;
+  readonly at: ContinueAt;
+  /** Each module's state, by module name (RouteRunner.onContinuation). */
+  readonly modules: { readonly [module: string]: TaskData };
+}
+
+/** A module's part of a continuation: what it keeps of a context, and how it puts it back. */
+export interface ContinuationHandler {
+  /** The state to carry (undefined: nothing). */
+  readonly capture: (ctx: import("./call-context.ts").CallContext) => TaskData | undefined;
+  /** Put the state back into the context that resumes (any thread). */
+  readonly restore: (ctx: import("./call-context.ts").CallContext, data: TaskData) => void;
+}
+
+/**
+ * The ProcessCalls operation every routing thread answers: resume a ContinuationData there; the
+ * answer is the run's RouteOutcome (`{ code, dropped, exited }`).
+ */
+export const CORE_RESUME = "core.resume";
