@@ -145,6 +145,10 @@ export const errorCodes = {
     title: "A thread was asked for an operation no module registered there.",
     fix: "A module sends a request its peer module does not handle: load the same modules in every thread (same manifest).",
   },
+  SM_THREAD_PROTOCOL: {
+    title: "A message between threads did not conform to the thread protocol (checked with SIPMOD_CHECK_PROTOCOL=1).",
+    fix: "A bug in sipmod or in a module that posts to threads directly: report it with the logged message.",
+  },
   SM_RECEIVE_QUEUE_FULL: {
     title: "A received SIP message was dropped because the receiving thread's queue was full.",
     fix: "Raise `children`, the receivers' `queue`, or find what makes the routes slow.",

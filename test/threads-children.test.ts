@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { keyRank } from "../core/process/key-hash.ts";
 import { rpcCall } from "../core/rpc/client.ts";
-import { replyTo, withCfg } from "./support/cfg-server.ts";
+import { replyTo, withCfg as withCfgUnchecked } from "./support/cfg-server.ts";
 import { sipRequest, statusOf, tcpExchange, UdpClient } from "./support/sip-client.ts";
 import { startErrors } from "./support/with-server.ts";
 import { tempDir, writeManifest } from "./fixtures/manifest/helpers.ts";
@@ -13,7 +13,22 @@ import { tempDir, writeManifest } from "./fixtures/manifest/helpers.ts";
  * that each test reaches the receiver it means (rank r = process id r + 1).
  */
 const T = { timeout: 90_000 };
+// Every message between the threads of these servers is decoded with the protocol's Schemas; one
+// that does not conform is logged as SM_THREAD_PROTOCOL (checked at the end of each server below).
+process.env["SIPMOD_CHECK_PROTOCOL"] = "1";
 const probe = fileURLToPath(new URL("./fixtures/threads/threadprobe.ts", import.meta.url));
+/** withCfg, failing when any thread logged a message that broke the thread protocol. */
+const withCfg: typeof withCfgUnchecked = (cfg, body, listen) =>
+  withCfgUnchecked(
+    cfg,
+    async (s, logs, port) => {
+      const r = await body(s, logs, port);
+      const bad = logs.filter((l) => l.includes("SM_THREAD_PROTOCOL"));
+      assert.deepEqual(bad, [], "thread protocol violations");
+      return r;
+    },
+    listen,
+  );
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A Call-ID that the main thread hands to receiver `rank` of 2. */

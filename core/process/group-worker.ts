@@ -5,6 +5,7 @@ import type { Answer, FromWorker, SipHandOff, ToWorker, WireError, WorkerInit } 
 import { toWireError, wireErrorText } from "./protocol.ts";
 import { setImmediate } from "node:timers";
 import { spawnThread } from "./spawn.ts";
+import { checkFromWorker, checkProtocol } from "./protocol-schema.ts";
 import { TaskProgress } from "./progress.ts";
 import type { WorkerState, WorkerStats } from "./stats.ts";
 
@@ -242,7 +243,14 @@ export class GroupWorker {
         resolve();
       });
     });
-    thread.on("message", (m: FromWorker) => this.onMessage(thread, m));
+    const check = checkProtocol();
+    thread.on("message", (m: FromWorker) => {
+      if (check) {
+        const r = checkFromWorker(m);
+        if (typeof r === "string") return this.log(LogLevel.Error, `SM_THREAD_PROTOCOL: ${r}`);
+      }
+      this.onMessage(thread, m);
+    });
     thread.on("error", (e: unknown) => {
       if (this.thread !== thread) return;
       this.downReason ??= toWireError(e);

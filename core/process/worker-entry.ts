@@ -15,6 +15,7 @@ import type { BootFunction, WorkerHandlers, WorkerHost } from "./boot-module.ts"
 import { setImmediate } from "node:timers";
 import { PendingRequests } from "./pending-requests.ts";
 import { TaskProgress } from "./progress.ts";
+import { checkProtocol, checkToWorker } from "./protocol-schema.ts";
 import { causeToWireError, toWireError, type FromWorker, type SipHandOff, type ToWorker, type WireError, type WorkerInit } from "./protocol.ts";
 
 const port: MessagePort | null = parentPort;
@@ -280,7 +281,13 @@ const main = async (): Promise<void> => {
         return;
     }
   };
-  port.on("message", onMessage);
+  if (checkProtocol()) {
+    port.on("message", (m: unknown) => {
+      const r = checkToWorker(m);
+      if (typeof r === "string") send({ t: "log", level: "ERROR", message: [`SM_THREAD_PROTOCOL: ${r}`], annotations: {} });
+      else onMessage(r);
+    });
+  } else port.on("message", onMessage);
   send({ t: "ready", threadId });
 };
 

@@ -76,6 +76,11 @@ export interface CompatCase {
    * The comparison with Kamailio is then skipped for this case.
    */
   readonly sipmod?: Expected;
+  /**
+   * The Call-ID to use instead of one of its own: cases that must meet the same thread (a $var
+   * kept by the process, with children=2 where a Call-ID picks the receiver) share one.
+   */
+  readonly callId?: string;
   /** How long to wait for a reply (ms). Default 5000; a case expecting no reply waits 1000. */
   readonly waitMs?: number;
 }
@@ -234,8 +239,9 @@ const caseIds = (file: string, n: number) => {
 export const runCompat = async (cfgFile: string, cases: readonly CompatCase[]): Promise<CaseResult[]> => {
   const texts = (clientPort: number) =>
     cases.map((c, n) => {
-      const { callId, branch } = caseIds(cfgFile, n);
-      return { c, branch, text: buildRequest(c.req, clientPort, callId, branch), ms: c.waitMs ?? (c.kamailio === "no reply" ? 1000 : 5000) };
+      const ids = caseIds(cfgFile, n);
+      const branch = ids.branch;
+      return { c, branch, text: buildRequest(c.req, clientPort, c.callId ?? ids.callId, branch), ms: c.waitMs ?? (c.kamailio === "no reply" ? 1000 : 5000) };
     });
   const client = await CaseClient.open();
   const ask = async (port: number, text: string, branch: string, ms: number): Promise<Outcome> => {
