@@ -135,6 +135,29 @@ describe("process groups", () => {
     );
   });
 
+  test("a task that waits does not stall the queue (concurrency 64 by default); with concurrency 1 the next one waits", T, async () => {
+    const board = makeBoard();
+    const { layer } = captureLogs();
+    await run(
+      Effect.gen(function* () {
+        // ranks share the board's slots across groups: group "one" is used through its rank 1 only
+        const api = yield* start([{ name: "w", size: 1 }, { name: "one", size: 2, concurrency: 1 }], { board });
+        const k1 = keyFor(1, 2);
+        yield* api.push("w", "park", 1);
+        yield* api.push("w", "count", 2);
+        yield* waitFor("the count ran while the park waits", () => read(board, "tasks", 0) === 1);
+        assert.equal(api.stats()[0]!.workers[0]!.queued, 1, "the parked task is still counted");
+        yield* api.push("one", "park", 3, k1);
+        yield* api.push("one", "count", 4, k1);
+        yield* Effect.sleep(300);
+        assert.equal(read(board, "tasks", 1), 0, "concurrency 1: the count waits behind the parked task");
+        release(board);
+        yield* waitFor("all four ran", () => read(board, "tasks", 0) === 2 && read(board, "tasks", 1) === 2);
+      }),
+      layer,
+    );
+  });
+
   test("a full queue fails at once with SM_GROUP_QUEUE_FULL", T, async () => {
     const board = makeBoard();
     const { layer } = captureLogs();
