@@ -43,7 +43,8 @@ const sipCallId = (c: string) => c.replace(/@127\.0\.0\.1$/, "");
 const codes = (msgs: readonly string[]) => msgs.filter((m) => m.startsWith("SIP/2.0")).map((m) => statusOf(m).code);
 const requestsIn = (msgs: readonly string[], method: string) => msgs.filter((m) => m.startsWith(`${method} `));
 
-const relayCfg = (uas: number) => `
+/** Two receivers, tm with short timers, the probe module. */
+const tmHead = `
 children=2
 loadmodule "tm.so"
 loadmodule "tmx.so"
@@ -52,9 +53,12 @@ loadmodule "pv.so"
 loadmodule "textops.so"
 loadmodule "${probe}"
 modparam("tm", "fr_timer", 3000)
+modparam("tm", "retr_timer1", 200)
+`;
+
+const relayCfg = (uas: number) => `${tmHead}
 modparam("tm", "fr_inv_timer", 4000)
 modparam("tm", "wt_timer", 500)
-modparam("tm", "retr_timer1", 200)
 modparam("tm", "retr_timer2", 800)
 request_route {
   if (!t_check_trans()) { if (is_method("CANCEL")) exit; }
@@ -257,16 +261,7 @@ request_route {
   });
 });
 
-const contCfg = (uas: number) => `
-children=2
-loadmodule "tm.so"
-loadmodule "tmx.so"
-loadmodule "sl.so"
-loadmodule "pv.so"
-loadmodule "textops.so"
-loadmodule "${probe}"
-modparam("tm", "fr_timer", 3000)
-modparam("tm", "retr_timer1", 200)
+const contCfg = (uas: number) => `${tmHead}
 request_route {
   if ($rU == "cont") {
     $avp(a) = "kept";

@@ -52,3 +52,6 @@ export interface ContinuationHandler {
  * answer is the run's RouteOutcome (`{ code, dropped, exited }`).
  */
 export const CORE_RESUME = "core.resume";
+
+/** A message's bytes as a Uint8Array of their own, to cross a thread boundary (a view into a pooled buffer would clone the pool). */
+export const ownCopy = (bytes: Uint8Array): Uint8Array => new Uint8Array(bytes);

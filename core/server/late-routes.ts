@@ -1,6 +1,6 @@
 import { AvpStore, XavpStore } from "../module/script-stores.ts";
 import type { CallContext } from "../module/call-context.ts";
-import type { ContinuationData, ContinuationHandler, ContinueAt } from "../module/continuation.ts";
+import { ownCopy, type ContinuationData, type ContinuationHandler, type ContinueAt } from "../module/continuation.ts";
 import type { RouteOutcome, RouteRunnerApi, RouteRunOptions } from "../module/core-services.ts";
 import type { ProcessInfo } from "../module/process-info.ts";
 import type { RouteKind } from "../module/route-kind.ts";
@@ -62,7 +62,7 @@ export class LateRoutes implements RouteRunnerApi {
     }
     const bytes = ctx.msg.serialize();
     return {
-      bytes: new Uint8Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)),
+      bytes: ownCopy(bytes),
       rcv: ctx.rcv,
       flags: ctx.flags,
       du: ctx.du ?? null,

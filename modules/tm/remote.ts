@@ -1,6 +1,6 @@
 import { Effect } from "effect";
 import type { CallContext } from "../../core/module/call-context.ts";
-import { CORE_RESUME, type ContinueAt, type ContinuationData } from "../../core/module/continuation.ts";
+import { CORE_RESUME, ownCopy, type ContinueAt, type ContinuationData } from "../../core/module/continuation.ts";
 import type { ProcessCallsApi, RouteOutcome, RouteRunnerApi } from "../../core/module/core-services.ts";
 import { AvpStore, XavpStore } from "../../core/module/script-stores.ts";
 import { Slot } from "../../core/module/slot.ts";
@@ -71,7 +71,7 @@ export const remoteRelay = (
     {
       index: r.index,
       label: r.label,
-      bytes: new Uint8Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)),
+      bytes: ownCopy(bytes),
       du: ctx.du ?? null,
       flags: ctx.flags,
       avps: ctx.avps.toData(),
@@ -161,7 +161,7 @@ export const resumeIn = (
   tm.resume(index, label, (t: Transaction, req: SipMessage): Promise<RouteOutcome> => {
     const bytes = req.serialize();
     const data: ContinuationData = {
-      bytes: new Uint8Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)),
+      bytes: ownCopy(bytes),
       rcv: t.rcv,
       flags: t.flags,
       du: t.duAtCreate ?? null,
