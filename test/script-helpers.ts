@@ -12,7 +12,7 @@ import type { PvParseTools } from "../core/script/bind-pv.ts";
 import type { Registry } from "../core/module/registry.ts";
 import { bindProgram } from "../core/script/bind-program.ts";
 import type { BoundProgram, ContinuationRef, Outcome } from "../core/script/bound.ts";
-import { scriptContextOf, type ScriptContext } from "../core/script/context.ts";
+import type { ScriptContext } from "../core/script/context.ts";
 import { makeEngine, type Engine, type EngineOptions } from "../core/script/engine.ts";
 import { parseCfgText } from "../core/script/parse-cfg.ts";
 import { parseOrThrow, type SipMessage } from "../core/sip/message.ts";
@@ -100,7 +100,7 @@ export const testModule = defineModule({
       routes: ["request", "failure"],
       doc: "Record the continuation and stop the script (returns 0), like async_sleep.",
       run: (ctx) => {
-        seen.conts.push(scriptContextOf(ctx)?.continuation());
+        seen.conts.push(ctx.continuation());
         return 0;
       },
     }),

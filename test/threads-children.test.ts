@@ -192,9 +192,15 @@ request_route {
         await uac.waitFor(4);
         assert.ok(codes(uac.received).includes(487), `codes: ${codes(uac.received).join(",")}`);
         assert.ok(uac.received.some((m) => /^SIP\/2\.0 200 .*\r\n[\s\S]*CSeq: 1 CANCEL/.test(m)));
-        // tm ACKs the 487 itself
+        // tm ACKs the 487 itself; the UAC's ACK for the 487 upstream is absorbed by the owner
         await uas.waitFor(3);
+        const r487 = uac.received.find((m) => m.startsWith("SIP/2.0 487"))!;
+        const to = r487.split("\r\n").find((l) => /^To:/i.test(l))!;
+        const ack = inv.replace(/^INVITE /, "ACK ").replace("CSeq: 1 INVITE", "CSeq: 1 ACK").replace(/^To: .*$/m, to);
+        uac.send(port, ack);
+        await sleep(300);
         assert.equal(requestsIn(uas.received, "ACK").length, 1);
+        assert.equal(requestsIn(uas.received, "INVITE").length, 1);
       }
     });
   });
@@ -209,6 +215,21 @@ request_route {
       const reasons = uac.received.map((m) => `${statusOf(m).code} ${statusOf(m).reason}`);
       assert.ok(reasons.includes("404 resumed on 1"), reasons.join(" | "));
       assert.ok(reasons.includes("200 woke 1 on 2"), reasons.join(" | "));
+    });
+  });
+
+  test("tm.reply over RPC (main thread) is sent by the receiver that owns the transaction", T, async () => {
+    await withRelay(async (uac, _uas, port, rpcUrl) => {
+      const callId = callIdFor(1, "rpc");
+      uac.send(port, invite(uac.port, callId, "park"));
+      await uac.waitFor(1);
+      const list = (await rpcCall(rpcUrl, "tm.list")) as { proc: number; call_id: string; index: number; label: number }[];
+      const t = list.find((x) => x.call_id === callId)!;
+      assert.equal(t.proc, 2);
+      assert.deepEqual(await rpcCall(rpcUrl, "tm.reply", [404, "From RPC", t.index, t.label]), { sent: true, owner: 2 });
+      await uac.waitFor(2);
+      assert.equal(`${statusOf(uac.received[1]!).code} ${statusOf(uac.received[1]!).reason}`, "404 From RPC");
+      await assert.rejects(rpcCall(rpcUrl, "tm.reply", [404, "again", t.index, t.label]));
     });
   });
 

@@ -8,7 +8,6 @@ import type { TmCore } from "./tm-core.ts";
 
 /** Requests tm answers in every thread, for the transactions that thread owns. */
 export const TM_CONTINUE = "tm.continue";
-export const TM_REPLY = "tm.reply";
 export const TM_STATS = "tm.stats";
 export const TM_LIST = "tm.list";
 
@@ -27,8 +26,9 @@ const str = (d: TaskData, k: string): string => {
  * - the owner table (shared memory) records which thread holds each server transaction, and a
  *   dispatch hook sends a message to its owner before anything else runs: a reply by the owner
  *   bits of tm's Via branch, a CANCEL, ACK or retransmission by the table;
- * - request handlers carry out operations by identity for other threads: t_continue, t_reply,
- *   and the statistics and listing the RPC methods gather from every thread.
+ * - request handlers carry out operations by identity for other threads: t_continue, and the
+ *   statistics and listing the RPC methods gather from every thread (t_reply and t_relay by
+ *   identity: remote.ts).
  */
 export const attachThreads = (
   core: TmCore,
@@ -54,11 +54,6 @@ export const attachThreads = (
     calls.handle(TM_CONTINUE, (d) => {
       const r = core.continueRoute(int(d, "index"), int(d, "label"), str(d, "route"));
       return r instanceof Promise ? r : Promise.resolve(r);
-    });
-    calls.handle(TM_REPLY, (d) => {
-      const t = core.byIdent(int(d, "index"), int(d, "label"));
-      if (t === undefined) return -1;
-      return core.localReply(t, int(d, "code"), str(d, "reason")) ? 1 : -1;
     });
     calls.handle(TM_STATS, () => statsOf(core) as TaskData);
     calls.handle(TM_LIST, (d) => listOf(core, int(d, "limit")) as TaskData);
