@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import * as net from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { processTree } from "./proc-sample.ts";
+import { cpuTicks, processTree, ticksPerSecond } from "./proc-sample.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -91,6 +91,25 @@ export const stopTree = async (p: ChildProcess): Promise<void> => {
 };
 
 /**
+ * Wait until the process tree of `pid` is quiet (under 5% of one core over a 1 s window) after
+ * its start: threads that load and compile code after the server already answers (a worker per
+ * receiver thread under tsx) would otherwise be counted in the first steps. Returns the seconds
+ * waited (at most `ms`).
+ */
+export const waitQuiet = async (pid: number, ms = 30000): Promise<number> => {
+  const t0 = performance.now();
+  while (performance.now() - t0 < ms) {
+    const tree = processTree(pid);
+    const c0 = cpuTicks(tree);
+    const w0 = performance.now();
+    await sleep(1000);
+    const used = (cpuTicks(tree) - c0) / ticksPerSecond() / ((performance.now() - w0) / 1000);
+    if (used < 0.05) break;
+  }
+  return (performance.now() - t0) / 1000;
+};
+
+/**
  * Linux schedules each session (autogroup) fairly against the others, so `nice` alone does not
  * shield the benchmark from other sessions' work: set the session's autogroup nice too.
  * Returns a function that puts the old value back.
@@ -131,15 +150,21 @@ export const sipmodRpc = async (port: number, method: string, params: unknown[] 
   return body.result;
 };
 
-/** The stateful cfg with our values for its defines (UAS address, and more for tm-memory.ts). */
-export const statefulCfg = (defines: Readonly<Record<string, string>>): string => {
-  let text = readFileSync(join(ROOT, "bench/kamailio/stateful.cfg"), "utf8");
+/**
+ * A cfg under bench/ (e.g. `bench/kamailio/cpu.cfg`) with our values for its defines: each
+ * `#!define NAME ...` line is rewritten, a define the file lacks is added on top.
+ */
+export const cfgWithDefines = (file: string, defines: Readonly<Record<string, string>>): string => {
+  let text = readFileSync(join(ROOT, file), "utf8");
   for (const [name, value] of Object.entries(defines)) {
     const re = new RegExp(`^#!define ${name} .*$`, "m");
     text = re.test(text) ? text.replace(re, `#!define ${name} ${value}`) : `#!define ${name} ${value}\n${text}`;
   }
   return text;
 };
+
+/** The stateful cfg with our values for its defines (UAS address, and more for tm-memory.ts). */
+export const statefulCfg = (defines: Readonly<Record<string, string>>): string => cfgWithDefines("bench/kamailio/stateful.cfg", defines);
 
 /**
  * Walk `--name value` command-line options: `take(name, value)` handles one option and returns

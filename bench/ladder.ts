@@ -5,7 +5,8 @@
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { csv, median, serverSpec, setAutogroupNice, sleep } from "./harness.ts";
 import type { SippTotals } from "./sipp-run.ts";
 
@@ -160,8 +161,12 @@ export const targetSummary = <
   return { mid, best, failStep, rateCell };
 };
 
-/** Run a benchmark's main: an error is printed as one line and exits 2. */
-export const runMain = (main: () => Promise<void>): void => {
+/**
+ * Run a benchmark's main when its file is the program (`url`: its import.meta.url), not when
+ * another benchmark imports it for its pieces: an error is printed as one line and exits 2.
+ */
+export const runMain = (main: () => Promise<void>, url: string): void => {
+  if (process.argv[1] === undefined || resolve(process.argv[1]) !== fileURLToPath(url)) return;
   main().catch((e: unknown) => {
     process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
     process.exit(2);

@@ -44,7 +44,7 @@ import { mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { udpKernelDrops } from "../core/transport/udp-kernel-drops.ts";
-import { csv, eachOption, freeTcpPort, freeUdpPort, sipmodRpc, sleep, statefulCfg, stopTree, version, waitReady } from "./harness.ts";
+import { csv, eachOption, freeTcpPort, freeUdpPort, sipmodRpc, sleep, statefulCfg, stopTree, version, waitQuiet, waitReady } from "./harness.ts";
 import { checkLadder, climb, ladderOption, type LadderOptions, machineLine, ratioToRef, runLadderRounds, runMain, sippProblems, targetSummary, verdict } from "./ladder.ts";
 import { cpuTicks, machineJiffies, machinePercent, memoryKiB, mib, processTree, ticksPerSecond } from "./proc-sample.ts";
 import { runSippStep, type SippTotals } from "./sipp-run.ts";
@@ -55,13 +55,13 @@ type Scenario = "options" | "call";
 const UAC: Record<Scenario, string> = { options: join(ROOT, "bench/sipp/options-uac.xml"), call: "sn:uac" };
 const UAS: Record<Scenario, string[]> = { options: ["-sf", join(ROOT, "bench/sipp/options-uas.xml")], call: ["-sn", "uas"] };
 
-interface Options extends LadderOptions {
+export interface Options extends LadderOptions {
   scenario: Scenario;
   kamailioShm: number;
   sipmod: string[];
 }
 
-const parseArgs = (argv: readonly string[]): Options => {
+export const parseArgs = (argv: readonly string[]): Options => {
   const o: Options = {
     scenario: "call",
     rates: [500, 1000, 2000, 3000, 4000, 5000],
@@ -95,16 +95,18 @@ const parseArgs = (argv: readonly string[]): Options => {
 // ------------------------------------------------------------------------------------------
 // targets
 
-interface Target {
+export interface Target {
   readonly label: string;
   readonly kind: "kamailio" | "sipmod" | "server";
   readonly kamChildren?: number;
   readonly versionText: string;
   /** Shell command with {port}, {cfg}, {manifest}, {dir} still in it. */
   readonly command: string;
+  /** More defines written into the cfg copy (e.g. CHILDREN for sipmod, which has no -A). */
+  readonly defines?: Readonly<Record<string, string>>;
 }
 
-const targets = (o: Options): Target[] => {
+export const targets = (o: Options): Target[] => {
   const out: Target[] = [];
   const kamVersion = version("kamailio", ["-v"]).replace(/^version:\s*/, "");
   for (const c of o.kamailio) {
@@ -202,12 +204,14 @@ const startUas = (o: Options, port: number, dir: string): { proc: ChildProcess; 
 // ------------------------------------------------------------------------------------------
 // one target
 
-interface StepResult {
+export interface StepResult {
   readonly rate: number;
   readonly pass: boolean;
   readonly why: string;
   readonly achieved: number;
   readonly cpuPercent: number;
+  /** Server CPU (user + system, every thread) over the step, seconds. */
+  readonly cpuSeconds: number;
   readonly uasCpuPercent: number;
   readonly pssMiB: number;
   readonly rssMiB: number;
@@ -220,7 +224,7 @@ interface StepResult {
   readonly tmRetransmissions: number | undefined;
 }
 
-interface TargetResult {
+export interface TargetResult {
   readonly label: string;
   readonly version: string;
   readonly command: string;
@@ -250,12 +254,12 @@ const tmRetransmissions = async (rpcPort: number | undefined): Promise<number | 
   }
 };
 
-const runTarget = async (target: Target, o: Options, work: string): Promise<TargetResult> => {
+export const runTarget = async (target: Target, o: Options, work: string): Promise<TargetResult> => {
   const port = await freeUdpPort();
   const uasPort = await freeUdpPort();
   const dir = mkdtempSync(join(work, "srv-"));
   const cfg = join(dir, "stateful.cfg");
-  writeFileSync(cfg, statefulCfg({ UAS_URI: `"sip:127.0.0.1:${uasPort}"` }));
+  writeFileSync(cfg, statefulCfg({ ...target.defines, UAS_URI: `"sip:127.0.0.1:${uasPort}"` }));
   const usesManifest = target.command.includes("{manifest}");
   const rpcPort = usesManifest ? await freeTcpPort() : undefined;
   const manifest = join(dir, "plugins.json");
@@ -282,6 +286,7 @@ const runTarget = async (target: Target, o: Options, work: string): Promise<Targ
     return { label: target.label, version: target.versionText, command, steps: [], best: undefined, idlePssMiB: 0, idleRssMiB: 0, error };
   }
   const pid = proc.pid!;
+  process.stderr.write(`   quiet after ${(await waitQuiet(pid)).toFixed(1)} s\n`);
   const idle = memoryKiB(processTree(pid));
   const lowest = Math.min(...o.rates);
   await runSippStep({ scenario: UAC[o.scenario], serverPort: port, localPorts: [await freeUdpPort()], rate: lowest, seconds: 2, workDir: dir, tag: "warm", sippBuffer: o.sippBuffer, nice: o.nice });
@@ -319,7 +324,8 @@ const measureStep = async (
   const sipp = await runSippStep({ scenario: UAC[o.scenario], serverPort: port, localPorts: [uac], rate, seconds: o.seconds, workDir: dir, tag: `r${rate}-${attempt}`, sippBuffer: o.sippBuffer, nice: o.nice });
   clearInterval(sampler);
   const wall = (performance.now() - w0) / 1000;
-  const cpu = ((cpuTicks(processTree(pid)) - t0) / ticksPerSecond() / wall) * 100;
+  const cpuSeconds = (cpuTicks(processTree(pid)) - t0) / ticksPerSecond();
+  const cpu = (cpuSeconds / wall) * 100;
   const uasCpu = ((cpuTicks([uas.proc.pid!]) - u0) / ticksPerSecond() / wall) * 100;
   const machine = machinePercent(m0, machineJiffies());
   const drops1 = udpKernelDrops("127.0.0.1", port, 4);
@@ -337,6 +343,7 @@ const measureStep = async (
     why: j.why,
     achieved: Math.round(sipp.callRate),
     cpuPercent: Math.round(cpu),
+    cpuSeconds,
     uasCpuPercent: Math.round(uasCpu),
     pssMiB: mib(peak.pss),
     rssMiB: mib(peak.rss),
@@ -385,4 +392,4 @@ const main = async () => {
   if (o.json !== undefined) writeFileSync(o.json, JSON.stringify({ date: stamp, options: o, targets: list, rounds }, null, 2));
 };
 
-runMain(main);
+runMain(main, import.meta.url);

@@ -29,6 +29,7 @@
  *                                            the table gives the median and every round's figure
  *     --kamailio-buffer 0                    Kamailio's -b (most UDP receive buffer its autoprobe
  *                                            may reach, bytes); 0 keeps its default (256 KiB)
+ *     --kamailio-cfg file                    the cfg Kamailio runs (bench/kamailio/stateless.cfg)
  *     --json file                            also write the results as JSON
  *
  * Only 127.0.0.1 is used. Run as root for Kamailio (it runs in the foreground with -DD -E).
@@ -38,7 +39,7 @@ import { mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { udpKernelDrops } from "../core/transport/udp-kernel-drops.ts";
-import { csv, eachOption, freeUdpPort, sleep, stopTree, version, waitReady } from "./harness.ts";
+import { csv, eachOption, freeUdpPort, sleep, stopTree, version, waitQuiet, waitReady } from "./harness.ts";
 import { checkLadder, climb, ladderOption, type LadderOptions, machineLine, ratioToRef, runLadderRounds, runMain, sippProblems, targetSummary, verdict } from "./ladder.ts";
 import { cpuTicks, machineJiffies, machinePercent, memoryKiB, mib, processTree, ticksPerSecond } from "./proc-sample.ts";
 import { runSippStep, type SippTotals } from "./sipp-run.ts";
@@ -50,13 +51,15 @@ const KAM_CFG = join(ROOT, "bench/kamailio/stateless.cfg");
 // ------------------------------------------------------------------------------------------
 // options
 
-interface Options extends LadderOptions {
+export interface Options extends LadderOptions {
   perSipp: number;
   floor: string[];
   transport: string[];
+  /** The cfg Kamailio runs (`--kamailio-cfg`). */
+  kamailioCfg: string;
 }
 
-const parseArgs = (argv: readonly string[]): Options => {
+export const parseArgs = (argv: readonly string[]): Options => {
   const o: Options = {
     rates: [5000, 10000, 20000, 30000, 40000],
     seconds: 5,
@@ -69,6 +72,7 @@ const parseArgs = (argv: readonly string[]): Options => {
     kamailio: [1, 2],
     floor: ["node"],
     transport: [],
+    kamailioCfg: KAM_CFG,
     servers: [],
     json: undefined,
   };
@@ -76,6 +80,7 @@ const parseArgs = (argv: readonly string[]): Options => {
     if (a === "--per-sipp") o.perSipp = Number(v());
     else if (a === "--floor") o.floor = csv(v());
     else if (a === "--transport") o.transport = csv(v());
+    else if (a === "--kamailio-cfg") o.kamailioCfg = resolve(v());
     else return ladderOption(o, a, v);
     return true;
   });
@@ -89,7 +94,7 @@ const parseArgs = (argv: readonly string[]): Options => {
 // ------------------------------------------------------------------------------------------
 // targets
 
-interface Target {
+export interface Target {
   readonly label: string;
   readonly kind: "floor" | "transport" | "kamailio" | "server";
   readonly kamChildren?: number;
@@ -98,7 +103,7 @@ interface Target {
   readonly command: string;
 }
 
-const targets = (o: Options): Target[] => {
+export const targets = (o: Options): Target[] => {
   const out: Target[] = [];
   const runtimeCmd: Record<string, string> = {
     node: `${process.execPath} --import tsx`,
@@ -134,7 +139,7 @@ const targets = (o: Options): Target[] => {
       kind: "kamailio",
       kamChildren: c,
       versionText: kamVersion,
-      command: `kamailio -f ${KAM_CFG} -DD -E -A CHILDREN=${c}${b} -l udp:127.0.0.1:{port} -Y {dir} -w {dir}`,
+      command: `kamailio -f ${o.kamailioCfg} -DD -E -A CHILDREN=${c}${b} -l udp:127.0.0.1:{port} -Y {dir} -w {dir}`,
     });
   }
   for (const s of o.servers) out.push({ label: s.label, kind: "server", versionText: "", command: s.command });
@@ -144,12 +149,14 @@ const targets = (o: Options): Target[] => {
 // ------------------------------------------------------------------------------------------
 // one target
 
-interface StepResult {
+export interface StepResult {
   readonly rate: number;
   readonly pass: boolean;
   readonly why: string;
   readonly achieved: number;
   readonly cpuPercent: number;
+  /** Server CPU (user + system, every thread) over the step, seconds. */
+  readonly cpuSeconds: number;
   readonly pssMiB: number;
   readonly rssMiB: number;
   /** Datagrams the kernel dropped on the server's socket / on the SIPp sockets during the step. */
@@ -162,7 +169,7 @@ interface StepResult {
   readonly sipp: SippTotals;
 }
 
-interface TargetResult {
+export interface TargetResult {
   readonly label: string;
   readonly version: string;
   readonly command: string;
@@ -203,7 +210,8 @@ const measureStep = async (
   clearInterval(sampler);
   const drops1 = udpKernelDrops("127.0.0.1", port, 4);
   const wall = (performance.now() - w0) / 1000;
-  const cpu = ((cpuTicks(processTree(pid)) - t0) / ticksPerSecond() / wall) * 100;
+  const cpuSeconds = (cpuTicks(processTree(pid)) - t0) / ticksPerSecond();
+  const cpu = (cpuSeconds / wall) * 100;
   const machine = machinePercent(m0, machineJiffies());
   const end = memoryKiB(processTree(pid));
   if (end.pss > peak.pss) peak = end;
@@ -214,6 +222,7 @@ const measureStep = async (
     why: j.why,
     achieved: Math.round(sipp.callRate),
     cpuPercent: Math.round(cpu),
+    cpuSeconds,
     pssMiB: mib(peak.pss),
     rssMiB: mib(peak.rss),
     serverDrops: drops0 !== undefined && drops1 !== undefined ? drops1 - drops0 : undefined,
@@ -231,7 +240,7 @@ const measureStep = async (
   return r;
 };
 
-const runTarget = async (target: Target, o: Options, work: string): Promise<TargetResult> => {
+export const runTarget = async (target: Target, o: Options, work: string): Promise<TargetResult> => {
   const port = await freeUdpPort();
   const dir = mkdtempSync(join(work, "srv-"));
   const command = target.command.replaceAll("{port}", String(port)).replaceAll("{dir}", dir);
@@ -247,6 +256,7 @@ const runTarget = async (target: Target, o: Options, work: string): Promise<Targ
   };
   if (!(await waitReady(port, 20000))) return fail("server did not answer OPTIONS within 20 s");
   const pid = proc.pid!;
+  process.stderr.write(`   quiet after ${(await waitQuiet(pid)).toFixed(1)} s\n`);
   const idle = memoryKiB(processTree(pid));
   // Warm-up (JIT, buffers): two seconds at the lowest rate, not judged.
   const lowest = Math.min(...o.rates);
@@ -290,4 +300,4 @@ const main = async () => {
   if (o.json !== undefined) writeFileSync(o.json, JSON.stringify({ date: stamp, options: o, targets: list, rounds }, null, 2));
 };
 
-runMain(main);
+runMain(main, import.meta.url);
