@@ -6,6 +6,7 @@ import type { WorkerHost } from "../process/boot-module.ts";
 import type { SipMessage } from "../sip/message.ts";
 import type { ReceiveInfo } from "../transport/receive-info.ts";
 import { replyTarget } from "../transport/reply-target.ts";
+import { ownBytes } from "./receive.ts";
 
 /** Names of the requests a group worker sends to the main thread (handled in main-calls.ts). */
 export const CALL_SEND = "sip.send";
@@ -40,7 +41,8 @@ export const workerSender = (host: WorkerHost): SipSenderApi => {
       port: to.port,
       connId: to.connId ?? null,
       listenerId: to.listenerId ?? null,
-      bytes,
+      // A reply built in Node's shared 8 KiB pool would otherwise clone the whole pool per send.
+      bytes: ownBytes(bytes),
     };
     host.call(CALL_SEND, call as unknown as TaskData);
     return true;
