@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { compatCfg } from "./support/compat.ts";
+import { compatBothModes, compatCfg } from "./support/compat.ts";
 import { replyTo } from "./support/cfg-server.ts";
 import { kamailioMissing, withKamailio } from "./support/kamailio.ts";
 import { sipRequest, statusOf, UdpClient } from "./support/sip-client.ts";
@@ -67,6 +67,7 @@ const onBoth = async <A>(flow: (p: Peers) => Promise<A>): Promise<{ readonly kam
       }
     }),
   );
+  if (!compatBothModes) return both;
   const sipmod2 = await withServer({ file: CFG, listen: ["udp:127.0.0.1:0"], rpcListen: "127.0.0.1:0", children: 2 }, async (s2) => {
     const m2 = await open("sipmod children=2", portOf(s2));
     try {
