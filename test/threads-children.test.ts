@@ -43,6 +43,13 @@ const sipCallId = (c: string) => c.replace(/@127\.0\.0\.1$/, "");
 const codes = (msgs: readonly string[]) => msgs.filter((m) => m.startsWith("SIP/2.0")).map((m) => statusOf(m).code);
 const requestsIn = (msgs: readonly string[], method: string) => msgs.filter((m) => m.startsWith(`${method} `));
 
+/** Two receivers, sl, pv and the probe module. */
+const slHead = `
+children=2
+loadmodule "sl.so"
+loadmodule "pv.so"
+loadmodule "${probe}"`;
+
 /** Two receivers, tm with short timers, the probe module. */
 const tmHead = `
 children=2
@@ -104,11 +111,7 @@ const withRelay = async (body: (uac: UdpClient, uas: UdpClient, port: number, rp
 
 describe("children=2: receiver threads", () => {
   test("UDP and TCP requests are routed by both receivers with the packet's $si/$sp/$Ri/$Rp/$pr; one Call-ID meets one thread", T, async () => {
-    const cfg = `
-children=2
-loadmodule "sl.so"
-loadmodule "pv.so"
-loadmodule "${probe}"
+    const cfg = `${slHead}
 request_route {
   sl_send_reply("200", "p=$proc si=$si sp=$sp ri=$Ri rp=$Rp pr=$pr");
 }
@@ -234,11 +237,7 @@ request_route {
   });
 
   test("a receiver that crashes under load is restarted and the messages queued for it are routed by its replacement", { timeout: 120_000 }, async () => {
-    const cfg = `
-children=2
-loadmodule "sl.so"
-loadmodule "pv.so"
-loadmodule "${probe}"
+    const cfg = `${slHead}
 request_route {
   if ($rU == "crash") crash_thread();
   sl_send_reply("200", "ok");
