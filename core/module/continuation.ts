@@ -53,5 +53,10 @@ export interface ContinuationHandler {
  */
 export const CORE_RESUME = "core.resume";
 
-/** A message's bytes as a Uint8Array of their own, to cross a thread boundary (a view into a pooled buffer would clone the pool). */
-export const ownCopy = (bytes: Uint8Array): Uint8Array => new Uint8Array(bytes);
+/**
+ * A message's bytes as a Uint8Array of their own, to cross a thread boundary: a view into a
+ * pooled Buffer (Node's 8 KiB pool, a TCP read buffer) would clone the whole pool; an exact one
+ * is passed as it is.
+ */
+export const ownBytes = (buf: Uint8Array): Uint8Array =>
+  buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength ? buf : new Uint8Array(buf);

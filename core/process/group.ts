@@ -135,11 +135,6 @@ export class ProcessGroup {
     return this.workers;
   }
 
-  /** The worker of rank `rank`. */
-  member(rank: number): GroupWorker | undefined {
-    return this.workers[rank];
-  }
-
   stats(): GroupStats {
     return { name: this.name, size: this.size, queue: this.queue, workers: this.workers.map((w) => w.stats()) };
   }

@@ -1,11 +1,6 @@
 import type { TaskData } from "../module/values.ts";
 import type { Answer, WireError } from "./protocol.ts";
 
-/** How a request between processes ended when no answer came: timed out, or the peer went away. */
-export interface RequestFailure extends WireError {
-  readonly code: "SM_THREAD_TIMEOUT" | "SM_THREAD_GONE" | string;
-}
-
 interface Waiting {
   readonly resolve: (data: TaskData) => void;
   readonly reject: (e: WireError) => void;

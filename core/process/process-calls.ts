@@ -1,5 +1,5 @@
 import { Effect } from "effect";
-import { SipmodError, sipmodError } from "../errors.ts";
+import { SipmodError } from "../errors.ts";
 import type { ProcessCallsApi, ProcessRequestHandler } from "../module/core-services.ts";
 import type { TaskData } from "../module/values.ts";
 import { causeToWireError, isErrorCode, toWireError, type WireError } from "./protocol.ts";
@@ -70,7 +70,3 @@ export const makeProcessCalls = (opts: {
       }),
   };
 };
-
-/** A failure for a request that could not even be addressed. */
-export const noSuchProcess = (to: number, op: string): SipmodError =>
-  sipmodError("SM_THREAD_GONE", `request "${op}": there is no process ${to} in this server`);

@@ -39,10 +39,6 @@ export class Switchboard implements WorkerRouting {
     this.workers.set(w.id, w);
   }
 
-  worker(id: number): GroupWorker | undefined {
-    return this.workers.get(id);
-  }
-
   /** A request from the main thread to process `to` (a worker). */
   requestFromMain(to: number, op: string, data: TaskData, timeoutMs: number): Promise<TaskData> {
     const w = this.workers.get(to);

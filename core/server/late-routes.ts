@@ -1,6 +1,6 @@
 import { AvpStore, XavpStore } from "../module/script-stores.ts";
 import type { CallContext } from "../module/call-context.ts";
-import { ownCopy, type ContinuationData, type ContinuationHandler, type ContinueAt } from "../module/continuation.ts";
+import { ownBytes, type ContinuationData, type ContinuationHandler, type ContinueAt } from "../module/continuation.ts";
 import type { RouteOutcome, RouteRunnerApi, RouteRunOptions } from "../module/core-services.ts";
 import type { ProcessInfo } from "../module/process-info.ts";
 import type { RouteKind } from "../module/route-kind.ts";
@@ -62,7 +62,7 @@ export class LateRoutes implements RouteRunnerApi {
     }
     const bytes = ctx.msg.serialize();
     return {
-      bytes: ownCopy(bytes),
+      bytes: ownBytes(bytes),
       rcv: ctx.rcv,
       flags: ctx.flags,
       du: ctx.du ?? null,

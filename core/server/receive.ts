@@ -9,6 +9,7 @@ import { fixTopVia } from "../transport/fix-top-via.ts";
 import type { ReceiveInfo } from "../transport/receive-info.ts";
 import type { TransportApi } from "../transport/transport.ts";
 import { SIP_INTERNAL, SIP_OWNED, type SipHandOff } from "../process/protocol.ts";
+import { ownBytes } from "../module/continuation.ts";
 
 const PARSE_FAILURE_REASON: Readonly<Record<number, string>> = {
   400: "Bad Request",
@@ -36,9 +37,6 @@ export interface ReceiverDeps {
 /** Receive one message: the bytes, where they came from, SIP_INTERNAL / SIP_OWNED flags. */
 export type Receiver = (buf: Buffer, rcv: ReceiveInfo, flags?: number) => void;
 
-/** The bytes of `buf` as a Uint8Array of their own (a pooled Buffer would clone its whole pool). */
-export const ownBytes = (buf: Uint8Array): Uint8Array =>
-  buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength ? buf : new Uint8Array(buf);
 
 /**
  * The receive path of one process, called by the transport for every message (a UDP datagram or a

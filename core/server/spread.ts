@@ -5,7 +5,8 @@ import { isParseFailure, SipMessage } from "../sip/message.ts";
 import type { ReceiveInfo } from "../transport/receive-info.ts";
 import type { TransportCounters } from "../transport/transport-counters.ts";
 import type { ProcessMessageHooks } from "./message-hooks.ts";
-import { ownBytes, type Receiver } from "./receive.ts";
+import { ownBytes } from "../module/continuation.ts";
+import type { Receiver } from "./receive.ts";
 
 export interface SpreadDeps {
   /** Process ids of the `children` receiver threads. */

@@ -6,7 +6,7 @@ import type { WorkerHost } from "../process/boot-module.ts";
 import type { SipMessage } from "../sip/message.ts";
 import type { ReceiveInfo } from "../transport/receive-info.ts";
 import { replyTarget } from "../transport/reply-target.ts";
-import { ownBytes } from "./receive.ts";
+import { ownBytes } from "../module/continuation.ts";
 
 /** Names of the requests a group worker sends to the main thread (handled in main-calls.ts). */
 export const CALL_SEND = "sip.send";

@@ -1,6 +1,6 @@
 import { Effect } from "effect";
 import type { CallContext } from "../../core/module/call-context.ts";
-import { CORE_RESUME, ownCopy, type ContinueAt, type ContinuationData } from "../../core/module/continuation.ts";
+import { CORE_RESUME, ownBytes, type ContinueAt, type ContinuationData } from "../../core/module/continuation.ts";
 import type { ProcessCallsApi, RouteOutcome, RouteRunnerApi } from "../../core/module/core-services.ts";
 import { AvpStore, XavpStore } from "../../core/module/script-stores.ts";
 import { Slot } from "../../core/module/slot.ts";
@@ -11,6 +11,7 @@ import { ownerOfLabel } from "./identity.ts";
 import type { PendingSettings, TmCore } from "./tm-core.ts";
 import { errText, T_SLOT } from "./tm-core.ts";
 import type { Transaction } from "./transaction.ts";
+import { field, num, text } from "./task-data.ts";
 
 /**
  * Transactions of another thread, acted on by identity. A route that runs in thread B for a
@@ -29,16 +30,6 @@ export const T_REMOTE_SLOT = new Slot<RemoteTransaction>("tm.remote");
 
 export const TM_REMOTE_REPLY = "tm.reply";
 export const TM_REMOTE_RELAY = "tm.relay";
-
-const field = (d: TaskData, k: string): TaskData | undefined => (d as { readonly [key: string]: TaskData })[k];
-const num = (d: TaskData, k: string): number => {
-  const v = field(d, k);
-  return typeof v === "number" ? v : NaN;
-};
-const text = (d: TaskData, k: string): string | undefined => {
-  const v = field(d, k);
-  return typeof v === "string" ? v : undefined;
-};
 
 /** The remote transaction of `ctx`, when it has one and no local transaction. */
 export const remoteOf = (tm: TmCore, ctx: CallContext): RemoteTransaction | undefined =>
@@ -71,7 +62,7 @@ export const remoteRelay = (
     {
       index: r.index,
       label: r.label,
-      bytes: ownCopy(bytes),
+      bytes: ownBytes(bytes),
       du: ctx.du ?? null,
       flags: ctx.flags,
       avps: ctx.avps.toData(),
@@ -161,7 +152,7 @@ export const resumeIn = (
   tm.resume(index, label, (t: Transaction, req: SipMessage): Promise<RouteOutcome> => {
     const bytes = req.serialize();
     const data: ContinuationData = {
-      bytes: ownCopy(bytes),
+      bytes: ownBytes(bytes),
       rcv: t.rcv,
       flags: t.flags,
       du: t.duAtCreate ?? null,

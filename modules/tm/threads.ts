@@ -5,20 +5,12 @@ import { ownerOfLabel, parseTmBranch } from "./identity.ts";
 import { OWNER_TABLE_BYTES, OWNER_TABLE_SEGMENT, OwnerTable } from "./owner-table.ts";
 import { listOf, statsOf } from "./stats-view.ts";
 import type { TmCore } from "./tm-core.ts";
+import { num, text } from "./task-data.ts";
 
 /** Requests tm answers in every thread, for the transactions that thread owns. */
 export const TM_CONTINUE = "tm.continue";
 export const TM_STATS = "tm.stats";
 export const TM_LIST = "tm.list";
-
-const int = (d: TaskData, k: string): number => {
-  const v = (d as { readonly [key: string]: TaskData })[k];
-  return typeof v === "number" ? v : NaN;
-};
-const str = (d: TaskData, k: string): string => {
-  const v = (d as { readonly [key: string]: TaskData })[k];
-  return typeof v === "string" ? v : "";
-};
 
 /**
  * tm across threads. Every thread keeps its own transactions; this makes each one reachable
@@ -52,11 +44,11 @@ export const attachThreads = (
       });
     }
     calls.handle(TM_CONTINUE, (d) => {
-      const r = core.continueRoute(int(d, "index"), int(d, "label"), str(d, "route"));
+      const r = core.continueRoute(num(d, "index"), num(d, "label"), text(d, "route") ?? "");
       return r instanceof Promise ? r : Promise.resolve(r);
     });
     calls.handle(TM_STATS, () => statsOf(core) as TaskData);
-    calls.handle(TM_LIST, (d) => listOf(core, int(d, "limit")) as TaskData);
+    calls.handle(TM_LIST, (d) => listOf(core, num(d, "limit")) as TaskData);
   });
 
 /**
