@@ -36,7 +36,7 @@ describe("sipmod check", { timeout: 120_000 }, () => {
   test("sipmod modules lists the built-ins and shows one module", () => {
     const list = sipmod("modules");
     assert.equal(list.code, 0, list.err);
-    assert.match(list.out, /^async 0\.1\.0 \(requires tm, tmx\)/m);
+    assert.match(list.out, /^async 0\.2\.0 \(requires tm, tmx\)/m);
     const one = sipmod("modules", "async");
     assert.equal(one.code, 0, one.err);
     assert.match(one.out, /### 3\.1\. workers \(int\)/);

@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { TimerQueue } from "../modules/tm/timer-queue.ts";
+import { TimerQueue } from "../core/module/timer-queue.ts";
 
 describe("tm timer queue", () => {
   test("fires in due order, equal due times first-in first-out, with one OS timer", async () => {

@@ -29,6 +29,8 @@ export interface ProcessGroupsApi {
   /** Names of the groups this server runs. */
   readonly names: () => readonly string[];
   readonly has: (group: string) => boolean;
+  /** The process ids (ProcessCalls) of a group's workers, by rank; empty for an unknown group. */
+  readonly ids: (group: string) => readonly number[];
   /**
    * Queue `data` for the handler `task` ("module.taskname") in group `group`.
    * `key` picks the worker (same key, same worker); without a key the least loaded one.

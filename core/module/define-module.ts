@@ -112,6 +112,8 @@ export interface ConfigFunction<R = never, A extends readonly ArgSpec[] = readon
   readonly doc: string;
   /** Returns (and documents) these codes. */
   readonly returns?: string;
+  /** A config snippet for the README's "Example: NAME usage" (without the surrounding `...` lines). */
+  readonly example?: string;
   /**
    * When the function succeeds the script must end with `drop` (sworker_task in pre-routing: without
    * it the message is processed twice). `sipmod check` warns about success paths without a `drop`,
@@ -135,6 +137,7 @@ export interface AnyConfigFunction<R = never> {
   readonly events?: readonly string[];
   readonly doc: string;
   readonly returns?: string;
+  readonly example?: string;
   readonly successNeedsDrop?: string;
   readonly fixup?: (site: FixupSite) => Effect.Effect<unknown, SipmodError>;
   readonly run: (ctx: CallContext, args: never, fixed: never) => FunctionResult<R>;

@@ -71,6 +71,7 @@ export const renderReadme = (m: AnyModule): string => {
     if (f.successNeedsDrop !== undefined)
       out.push(`When it succeeds, end the route with \`drop\` (${f.successNeedsDrop}); \`sipmod check\` warns about success paths without one.`, "");
     out.push(`This function can be used from ${routeSetLabel(f.routes)}.`, "");
+    if (f.example !== undefined) out.push(`Example: ${f.name} usage`, "", "```", "...", f.example, "...", "```", "");
     if (f.events !== undefined && f.events.length > 0)
       out.push(
         `It works only in ${f.events.map((e) => `\`event_route[${e}]\``).join(" or ")}: Kamailio 5.6 accepts it in the other blocks above at load, and so does sipmod, but \`sipmod check\` warns about such a call.`,

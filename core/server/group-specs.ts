@@ -19,9 +19,20 @@ export const serverGroupSpecs = (loaded: LoadedManifest): readonly ProcessGroupS
   ),
 ];
 
+/** Process ids by group name (each group's workers by rank). */
+export type GroupIds = Readonly<Record<string, readonly number[]>>;
+
 /** Process ids as makeProcessGroups gives them: 0 is main, then each group's workers in order. */
-export const processIds = (specs: readonly ProcessGroupSpec[]): { readonly all: readonly number[] } => {
+export const processIds = (specs: readonly ProcessGroupSpec[]): { readonly all: readonly number[]; readonly byGroup: GroupIds } => {
   const all = [0];
-  for (const s of specs) for (let r = 0; r < s.size; r++) all.push(all.length);
-  return { all };
+  const byGroup: Record<string, number[]> = {};
+  for (const s of specs) {
+    const mine: number[] = [];
+    for (let r = 0; r < s.size; r++) {
+      mine.push(all.length);
+      all.push(all.length);
+    }
+    byGroup[s.name] = mine;
+  }
+  return { all, byGroup };
 };

@@ -101,7 +101,7 @@ export const startServer = (opts: ServerOptions): Effect.Effect<RunningServer, S
       handlers: requestHandlers,
       send: (to, op, data, timeoutMs) => switchboard.requestFromMain(to, op, data, timeoutMs),
     });
-    const lateGroups = new LateGroups(groupSpecs.map((g) => g.name));
+    const lateGroups = new LateGroups(groupSpecs.map((g) => g.name), ids.byGroup);
     const sender = new LateSender();
     const shared = new MainSharedMemory();
     const routes = new LateRoutes(MAIN_PROCESS);
@@ -151,6 +151,7 @@ export const startServer = (opts: ServerOptions): Effect.Effect<RunningServer, S
       listeners: transport.listeners.map((l) => ({ ...l })),
       shared: shared.views(),
       processes: ids.all,
+      groupIds: ids.byGroup,
       multi,
     };
     const groups = yield* one(

@@ -17,6 +17,7 @@ import { makeProcessCalls, ProcessRequestHandlers } from "../process/process-cal
 import type { SipHandOff } from "../process/protocol.ts";
 import { TransportCounters } from "../transport/transport-counters.ts";
 import { makeProcessRouting } from "./process-routing.ts";
+import type { GroupIds } from "./group-specs.ts";
 
 /** What the main thread gives every group worker (structured-clone data). */
 export interface WorkerBootArgs {
@@ -32,6 +33,8 @@ export interface WorkerBootArgs {
   readonly shared: Readonly<Record<string, Uint8Array>>;
   /** Every process id of the server (0 = main), in order. */
   readonly processes: readonly number[];
+  /** The process ids of each group's workers. */
+  readonly groupIds: GroupIds;
   /** True when more than one thread routes SIP (children > 1, or any group): ownership is checked. */
   readonly multi: boolean;
 }
@@ -66,7 +69,7 @@ export const boot: BootFunction = (argsData: TaskData, proc, host) =>
       proc,
       baseDir: loaded.baseDir,
       core: loaded.core,
-      groups: workerGroups(host, args.groups),
+      groups: workerGroups(host, args.groups, args.groupIds),
       sender,
       shared: workerSharedMemory(args.shared),
       routes,

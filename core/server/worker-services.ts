@@ -7,6 +7,7 @@ import type { SipMessage } from "../sip/message.ts";
 import type { ReceiveInfo } from "../transport/receive-info.ts";
 import { replyTarget } from "../transport/reply-target.ts";
 import { ownBytes } from "../module/continuation.ts";
+import type { GroupIds } from "./group-specs.ts";
 
 /** Names of the requests a group worker sends to the main thread (handled in main-calls.ts). */
 export const CALL_SEND = "sip.send";
@@ -66,9 +67,10 @@ export const workerSender = (host: WorkerHost): SipSenderApi => {
  * groups. An unknown group fails here at once; a full queue there is logged by the main thread
  * (the worker cannot wait for the answer without stalling its own queue).
  */
-export const workerGroups = (host: WorkerHost, names: readonly string[]): ProcessGroupsApi => ({
+export const workerGroups = (host: WorkerHost, names: readonly string[], byGroup: GroupIds): ProcessGroupsApi => ({
   names: () => names,
   has: (g) => names.includes(g),
+  ids: (g) => byGroup[g] ?? [],
   push: (group, task, data, key) =>
     names.includes(group)
       ? Effect.sync(() => {

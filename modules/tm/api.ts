@@ -20,6 +20,8 @@ export type TmApi = Pick<
   | "relay"
   | "reuseBranch"
   | "suspend"
+  | "suspendIdent"
+  | "remoteOf"
   | "resume"
   | "continueRoute"
   | "resumeIn"

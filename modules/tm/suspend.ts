@@ -3,6 +3,7 @@ import type { RouteOutcome } from "../../core/module/core-services.ts";
 import type { SipMessage } from "../../core/sip/message.ts";
 import { errText, REASON_TM_ERROR, type TmCore } from "./tm-core.ts";
 import { newBranch, type Transaction } from "./transaction.ts";
+import type { AvpStore, XavpStore } from "../../core/module/script-stores.ts";
 
 /** Absorb a retransmission of a suspended request before the script sees it. */
 export const absorbSuspendedRetransmission = (tm: TmCore, msg: SipMessage): boolean => {
@@ -34,8 +35,6 @@ export const suspendTransaction = (tm: TmCore, ctx: CallContext): { readonly ind
   }
   if (t.canceled) return 1;
   if (t.uasStatus >= 200) return -3;
-  if (t.isInvite && tm.params.auto_inv_100 === 1 && t.uasStatus === 0) tm.localReply(t, 100, tm.params.auto_inv_100_reason);
-  t.flags = ctx.flags;
   if (t.snapshot === undefined) {
     try {
       t.snapshot = ctx.msg.serialize();
@@ -43,8 +42,42 @@ export const suspendTransaction = (tm: TmCore, ctx: CallContext): { readonly ind
       t.snapshot = undefined;
     }
   }
+  return suspendCell(tm, t, ctx.flags, ctx.msg.currentRuri());
+};
+
+/** What a route running for another thread's transaction hands over when it suspends it. */
+export interface RemoteSuspendState {
+  readonly flags: number;
+  readonly avps: AvpStore;
+  readonly xavps: XavpStore;
+}
+
+/**
+ * Suspend a transaction of this thread by its identity, for a route that runs in another thread
+ * and acts on it there (a resumed route that suspends again): the message flags, AVPs and XAVPs
+ * that route had become the transaction's. Returns as suspendTransaction.
+ */
+export const suspendByIdent = (
+  tm: TmCore,
+  index: number,
+  label: number,
+  state: RemoteSuspendState,
+): { readonly index: number; readonly label: number } | 1 | -1 | -3 => {
+  const t = tm.byIdent(index, label);
+  if (t === undefined || t.phase !== "active") return -1;
+  if (t.canceled) return 1;
+  if (t.uasStatus >= 200) return -3;
+  t.avps = state.avps;
+  t.xavps = state.xavps;
+  return suspendCell(tm, t, state.flags, t.ruriAtCreate);
+};
+
+/** The automatic 100 for an INVITE, the flags kept, and the blind branch whose timer limits the suspension. */
+const suspendCell = (tm: TmCore, t: Transaction, flags: number, ruri: string): { readonly index: number; readonly label: number } => {
+  if (t.isInvite && tm.params.auto_inv_100 === 1 && t.uasStatus === 0) tm.localReply(t, 100, tm.params.auto_inv_100_reason);
+  t.flags = flags;
   // the blind branch: nothing is sent; its timer limits the suspension
-  const b = newBranch(t.branches.length, ctx.msg.currentRuri(), "", undefined, "", undefined, 0);
+  const b = newBranch(t.branches.length, ruri, "", undefined, "", undefined, 0);
   t.branches.push(b);
   tm.armFr(t, b, tm.frOf(t, false));
   if (!t.suspended) {

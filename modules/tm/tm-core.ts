@@ -3,7 +3,7 @@ import type { CallContext } from "../../core/module/call-context.ts";
 import type { ProcessCallsApi, RouteOutcome, RouteRunnerApi, SendTarget, SipSender, SipSenderApi } from "../../core/module/core-services.ts";
 import type { ContinueAt } from "../../core/module/continuation.ts";
 import type { Effect } from "effect";
-import { remoteReply, resumeIn, T_REMOTE_SLOT } from "./remote.ts";
+import { remoteOf, remoteReply, resumeIn, T_REMOTE_SLOT, type RemoteTransaction } from "./remote.ts";
 import type { FunctionResult } from "../../core/module/define-module.ts";
 import { Slot } from "../../core/module/slot.ts";
 import { Forwarding } from "../../core/script/builtins/forwarding.ts";
@@ -18,13 +18,13 @@ import type { TmParams } from "./params.ts";
 import { pickBranch } from "./pick-branch.ts";
 import { withViaOnTop } from "./requests.ts";
 import { relayRequest } from "./relay.ts";
-import { absorbSuspendedRetransmission, suspendTransaction, resumeTransaction, continueWithRoute, cancelSuspension } from "./suspend.ts";
+import { absorbSuspendedRetransmission, suspendTransaction, suspendByIdent, type RemoteSuspendState, resumeTransaction, continueWithRoute, cancelSuspension } from "./suspend.ts";
 import { runBranchFailure, reuseFailedBranch } from "./branch-failure.ts";
 import { cancelOneBranch, sendBranchCancel, cancelInviteTransaction } from "./cancel.ts";
 import { replyReceived, branchReplyReceived, afterBranchReplyRoute } from "./replies-received.ts";
 import { TmStats } from "./stats.ts";
 import { OwnerTable } from "./owner-table.ts";
-import { TimerQueue, type TimerEntry } from "./timer-queue.ts";
+import { TimerQueue, type TimerEntry } from "../../core/module/timer-queue.ts";
 import { localToTag } from "./to-tag.ts";
 import { newBranch, Transaction, type Branch } from "./transaction.ts";
 
@@ -731,6 +731,16 @@ export class TmCore {
   /** suspend.ts */
   suspend(ctx: CallContext): { readonly index: number; readonly label: number } | 1 | -1 | -3 {
     return suspendTransaction(this, ctx);
+  }
+
+  /** The handle of another thread's transaction that `ctx` acts on (a resumed route), when it has no transaction of this thread (remote.ts). */
+  remoteOf(ctx: CallContext): RemoteTransaction | undefined {
+    return remoteOf(this, ctx);
+  }
+
+  /** suspend.ts */
+  suspendIdent(index: number, label: number, state: RemoteSuspendState): { readonly index: number; readonly label: number } | 1 | -1 | -3 {
+    return suspendByIdent(this, index, label, state);
   }
 
   /** suspend.ts */

@@ -3,7 +3,7 @@ import { SlotMap } from "../../core/module/slot.ts";
 import { AvpStore, XavpStore } from "../../core/script/script-stores.ts";
 import type { SipMessage } from "../../core/sip/message.ts";
 import type { ReceiveInfo } from "../../core/transport/receive-info.ts";
-import type { TimerEntry } from "./timer-queue.ts";
+import type { TimerEntry } from "../../core/module/timer-queue.ts";
 
 /** One outgoing branch (client transaction) of a transaction. */
 export interface Branch {
