@@ -113,8 +113,29 @@ request_route {
     send_reply("404", "slept twice proc=$proc");
     exit;
   }
+  if ($rU == "stack") {
+    $avp(t) = "";
+    route(INNER);
+    $avp(t) = $avp(t) + "-main";
+    send_reply("404", "trace$avp(t) rc=$rc");
+    exit;
+  }
   send_reply("404", "no case");
   exit;
+}
+route[INNER] {
+  $avp(i) = 0;
+  while ($avp(i) < 3) {
+    $avp(i) = $avp(i) + 1;
+    if ($avp(i) == 1) {
+      async_sleep("1");
+    }
+    if ($avp(i) == 3) break;
+    $avp(t) = $avp(t) + "-loop" + $avp(i);
+  }
+  $avp(t) = $avp(t) + "-inner";
+  return(7);
+  $avp(t) = $avp(t) + "-notreached";
 }
 route[RESUME] {
   send_reply("404", "resumed on $proc");
@@ -277,6 +298,20 @@ describe("async module functions", () => {
       const r = await one(port, req(port, "again"));
       assert.match(r.finals[0]!, /^404 slept twice proc=[12]$/);
       assert.ok(r.took >= 1990 && r.took < 2600, `took ${r.took}`);
+    });
+  });
+
+  test("sleep_resume \"stack\": the rest of the while (evaluated again, break), of the route, and of its caller after route()", T, async () => {
+    await withCfg(cfg('modparam("async", "sleep_resume", "stack")'), async (_s, _logs, port) => {
+      const r = await one(port, req(port, "stack"));
+      assert.deepEqual(r.finals, ["404 trace-loop1-loop2-inner-main rc=7"]);
+      assert.ok(r.took >= 990 && r.took < 1500, `took ${r.took}`);
+    });
+    // Kamailio's rule (the default): the call is the last action of its block, so it returns false and nothing waits
+    await withCfg(cfg(), async (_s, _logs, port) => {
+      const r = await one(port, req(port, "stack"));
+      assert.deepEqual(r.finals, ["404 trace-loop1-loop2-inner-main rc=7"]);
+      assert.ok(r.took < 900, `took ${r.took}`);
     });
   });
 

@@ -64,7 +64,7 @@ describe("module parameters", () => {
   test("defaults fill in: async workers defaults to 1, fixture params to their defaults", async () => {
     const loaded = await load({ manifest: manifest({ modules: ["tm", "tmx", "async", fixture("alpha.ts")] }) });
     const params = Object.fromEntries(loaded.modules.map((m) => [m.decl.name, m.params]));
-    assert.deepEqual(params["async"], { workers: 1, ms_timer: 0, return: 0 });
+    assert.deepEqual(params["async"], { workers: 1, ms_timer: 0, return: 0, sleep_resume: "block" });
     assert.deepEqual(params["alpha"], { count: 1, label: "a", names: [] });
   });
 
@@ -80,7 +80,7 @@ describe("module parameters", () => {
       }),
     });
     const params = Object.fromEntries(loaded.modules.map((m) => [m.decl.name, m.params]));
-    assert.deepEqual(params["async"], { workers: 2, ms_timer: 0, return: 0 });
+    assert.deepEqual(params["async"], { workers: 2, ms_timer: 0, return: 0, sleep_resume: "block" });
     assert.deepEqual(params["alpha"], { count: 7, label: "a", names: ["x", "y"] });
   });
 

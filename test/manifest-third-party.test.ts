@@ -36,6 +36,7 @@ const fakeCtx = (): CallContext =>
     now: () => Date.now(),
     ruri: () => undefined,
     continuation: () => undefined,
+    continuationStack: () => undefined,
     serviceIfLoaded: () => undefined,
     service: (): never => {
       throw new Error("no core services in this fake context");

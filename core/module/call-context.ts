@@ -44,6 +44,12 @@ export interface CallContext extends SlotHolder {
    */
   continuation(): ContinuationRef | undefined;
   /**
+   * The whole remaining script after the function called now, as a statement: the rest of its
+   * block (possibly nothing) and the `route(X)` statements it was called through, innermost first.
+   * Undefined inside an expression or when a route was entered from an expression.
+   */
+  continuationStack(): { readonly after: ContinuationRef; readonly callers: readonly ContinuationRef[] } | undefined;
+  /**
    * A core service of this server, at once, for functions on the hot path that must not pay for
    * an Effect run per message (`ctx.service(SipSender).reply(...)`). Only for the core services
    * (CoreServices), which every server provides; module services go through the Effect.

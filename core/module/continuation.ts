@@ -12,12 +12,22 @@ import type { TaskData } from "./values.ts";
 export interface ContinuationRef {
   readonly block: string;
   readonly path: readonly number[];
+  /** The statement is the last of its action chain: nothing follows it in its own block. */
+  readonly last?: true;
 }
 
 /** Where a captured request's routing goes on: a whole block, or the statements after a call. */
 export type ContinueAt =
   | { readonly block: string }
-  | { readonly after: ContinuationRef };
+  | {
+      readonly after: ContinuationRef;
+      /**
+       * Resume the whole remaining script, not only the rest of the block: when `after`'s list ends,
+       * the enclosing statements' lists go on (a `while` is evaluated again), then, for each
+       * `route(X)` statement the call sits in (innermost first), the caller's statements after it.
+       */
+      readonly callers?: readonly ContinuationRef[];
+    };
 
 /**
  * A request's routing state as plain data (structured-clone safe), so that any thread can go on

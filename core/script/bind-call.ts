@@ -196,7 +196,7 @@ export const bindFunctionCall = (
   cont: ContinuationRef | undefined,
   inExpr: boolean,
 ): Exec | undefined => {
-  if (e.name === "route" && functionsNamed(env, "route").length === 0) return bindRouteCallExpr(env, scope, e, hooks);
+  if (e.name === "route" && functionsNamed(env, "route").length === 0) return bindRouteCallExpr(env, scope, e, hooks, inExpr ? null : (cont ?? null));
   const fns = functionsNamed(env, e.name);
   if (fns.length === 0) {
     unknownFunction(env, e);
@@ -301,13 +301,14 @@ const callExec = (site: CallSite, args: readonly ArgBinding[]): Exec => {
 
 const routeDone = (ctx: ScriptContext, v: number): number => {
   ctx.depth--;
+  ctx.callers.pop();
   ctx.rc = v;
   ctx.runFlags &= ~(RUN_RETURN | RUN_BREAK);
   return v;
 };
 
 /** Run route[X] for route(X): its return value becomes $rc; return and break stop at its end. */
-export const callRoute = (ctx: ScriptContext, route: BoundRoute, pos: Pos): Maybe<number> => {
+export const callRoute = (ctx: ScriptContext, route: BoundRoute, pos: Pos, at: ContinuationRef | null = null): Maybe<number> => {
   if (ctx.depth >= ctx.host.maxRouteDepth) {
     ctx.host.log(
       KAMAILIO_LEVELS.L_ERR,
@@ -316,6 +317,7 @@ export const callRoute = (ctx: ScriptContext, route: BoundRoute, pos: Pos): Mayb
     return -1;
   }
   ctx.depth++;
+  ctx.callers.push(at);
   const r = runStmts(route.body.stmts, 0, ctx, 1);
   return r instanceof Pending ? r.then((v) => routeDone(ctx, v)) : routeDone(ctx, r);
 };
@@ -330,7 +332,15 @@ const routeCell = (env: BindEnv, name: string): RouteCell => {
 };
 
 /** `route(NAME)` with NAME known at load time (must exist) or computed per call (looked up then). */
-export const bindRouteCall = (env: BindEnv, scope: BindScope, target: Expr, staticName: string | undefined, pos: Pos, hooks: ExprHooks): Exec | undefined => {
+export const bindRouteCall = (
+  env: BindEnv,
+  scope: BindScope,
+  target: Expr,
+  staticName: string | undefined,
+  pos: Pos,
+  hooks: ExprHooks,
+  at: ContinuationRef | null = null,
+): Exec | undefined => {
   if (staticName !== undefined) {
     let called = env.routeCalls.get(scope.block);
     if (called === undefined) env.routeCalls.set(scope.block, (called = new Set()));
@@ -342,7 +352,7 @@ export const bindRouteCall = (env: BindEnv, scope: BindScope, target: Expr, stat
       return undefined;
     }
     const cell = routeCell(env, staticName);
-    return (ctx) => callRoute(ctx, cell.route!, pos);
+    return (ctx) => callRoute(ctx, cell.route!, pos, at);
   }
   env.dynamicRouteCalls.push(pos);
   const b = bindExpr(env, scope, target, hooks);
@@ -355,7 +365,7 @@ export const bindRouteCall = (env: BindEnv, scope: BindScope, target: Expr, stat
       ctx.host.log(KAMAILIO_LEVELS.L_ERR, `route "${name}" not found at ${pos.file}:${pos.line}`);
       return -1;
     }
-    return callRoute(ctx, r, pos);
+    return callRoute(ctx, r, pos, at);
   };
   const failed = (ctx: ScriptContext, e: EvalFailure): number => {
     ctx.host.log(KAMAILIO_LEVELS.L_ERR, `route() at ${pos.file}:${pos.line}: cannot evaluate the route name: ${e.message}`);
@@ -370,13 +380,13 @@ export const bindRouteCall = (env: BindEnv, scope: BindScope, target: Expr, stat
 };
 
 /** `route(X)` written as a call inside an expression. */
-const bindRouteCallExpr = (env: BindEnv, scope: BindScope, e: CallExpr, hooks: ExprHooks): Exec | undefined => {
+const bindRouteCallExpr = (env: BindEnv, scope: BindScope, e: CallExpr, hooks: ExprHooks, at: ContinuationRef | null): Exec | undefined => {
   if (e.args.length !== 1) {
     bindError(env, "SM_CFG_UNKNOWN_FUNCTION", `route() takes one parameter (the route name), not ${e.args.length}`, e.pos);
     return undefined;
   }
   const a = e.args[0]!;
   const name = a.kind === "ident" ? a.name : a.kind === "str" ? a.value : a.kind === "int" ? a.text : undefined;
-  return bindRouteCall(env, scope, a, name, e.pos, hooks);
+  return bindRouteCall(env, scope, a, name, e.pos, hooks, at);
 };
 

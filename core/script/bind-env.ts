@@ -5,7 +5,7 @@ import type { FixupSite } from "../module/define-module.ts";
 import type { RegisteredFunction, Registry } from "../module/registry.ts";
 import type { RouteKind } from "../module/route-kind.ts";
 import type { Pos } from "./ast.ts";
-import type { BoundList, BoundRoute } from "./bound.ts";
+import type { BoundList, BoundRoute, NestingKind } from "./bound.ts";
 
 /** Where a statement sits: the block (for continuation keys) and the route kind calls are checked against. */
 export interface BindScope {
@@ -61,6 +61,7 @@ export interface BindEnv {
   readonly blocks: ReadonlyMap<string, BlockInfo>;
   readonly routeCells: Map<string, RouteCell>;
   readonly lists: Map<string, BoundList>;
+  readonly stmtKinds: Map<string, NestingKind>;
   readonly fixups: PendingFixup[];
   /** Static `route(NAME)` calls: key of the calling block, then the names it calls. */
   readonly routeCalls: Map<string, Set<string>>;
@@ -83,6 +84,7 @@ export const newBindEnv = (
   blocks,
   routeCells: new Map<string, RouteCell>(),
   lists: new Map<string, BoundList>(),
+  stmtKinds: new Map<string, NestingKind>(),
   fixups: [],
   routeCalls: new Map<string, Set<string>>(),
   dynamicRouteCalls: [],

@@ -154,6 +154,7 @@ const bindBlocks = (cfg: CfgFile, registry: Registry, core: AnyModule) => {
     routes,
     events,
     lists: env.lists,
+    stmtKinds: env.stmtKinds,
     warnings: sortByPos(env.warnings),
   };
   return { program, env };

@@ -114,13 +114,14 @@ export const bindList = (
 const bodyOf = (s: Stmt): readonly Stmt[] => (s.kind === "block" ? s.body : [s]);
 
 const bindStmt = (env: BindEnv, scope: BindScope, s: Stmt, path: readonly number[], hasNext: boolean): Exec | undefined => {
+  if (s.kind === "if" || s.kind === "while" || s.kind === "switch" || s.kind === "block") env.stmtKinds.set(listKey(scope.block, path), s.kind);
   switch (s.kind) {
     case "call": {
-      const cont: ContinuationRef | undefined = hasNext ? { block: scope.block, path } : undefined;
+      const cont: ContinuationRef = hasNext ? { block: scope.block, path } : { block: scope.block, path, last: true };
       return bindFunctionCall(env, scope, s, exprHooks, cont, false);
     }
     case "route_call":
-      return bindRouteCall(env, scope, s.target, s.name, s.pos, exprHooks);
+      return bindRouteCall(env, scope, s.target, s.name, s.pos, exprHooks, hasNext ? { block: scope.block, path } : { block: scope.block, path, last: true });
     case "assign":
       return bindAssign(env, scope, s);
     case "if":

@@ -56,9 +56,14 @@ export interface BoundProgram {
   readonly events: ReadonlyMap<string, BoundRoute>;
   /** Every statement list by key (`<block>#<path>`), for continuations. */
   readonly lists: ReadonlyMap<string, BoundList>;
+  /** The kind of every statement that holds statement lists, by its key (`<block>#<path>`), for whole-script continuations. */
+  readonly stmtKinds: ReadonlyMap<string, NestingKind>;
   /** What binding found valid but suspicious (SM_CFG_EVENT_ROUTE), sorted by position; logged as warnings. */
   readonly warnings?: readonly SipmodError[];
 }
+
+/** A statement that holds statement lists. */
+export type NestingKind = "if" | "while" | "switch" | "block";
 
 /** What one execution ended with. */
 export interface Outcome {

@@ -43,6 +43,8 @@ export class ScriptContext implements CallContext {
   private xavpStore: XavpStore | undefined;
   /** Set by the interpreter around a statement-level function call; read through continuation(). */
   cont: ContinuationRef | undefined = undefined;
+  /** Where each route(X) in progress was called (null: from inside an expression), outermost first. */
+  callers: (ContinuationRef | null)[] = [];
   private slots: Map<Slot<unknown>, unknown> | undefined;
   private clock: number | undefined;
   private ruriText: string | undefined;
@@ -104,7 +106,20 @@ export class ScriptContext implements CallContext {
    * is the last action of its block, or sits inside an expression).
    */
   continuation(): ContinuationRef | undefined {
-    return this.cont;
+    const c = this.cont;
+    return c === undefined || c.last === true ? undefined : c;
+  }
+
+  continuationStack(): { readonly after: ContinuationRef; readonly callers: readonly ContinuationRef[] } | undefined {
+    const after = this.cont;
+    if (after === undefined) return undefined;
+    const callers: ContinuationRef[] = [];
+    for (let i = this.callers.length - 1; i >= 0; i--) {
+      const c = this.callers[i];
+      if (c === null || c === undefined) return undefined;
+      callers.push(c);
+    }
+    return { after, callers };
   }
 
   get<T>(slot: Slot<T>): T | undefined {
@@ -145,6 +160,7 @@ export class ScriptContext implements CallContext {
     this.depth = 0;
     this.sflags = 0;
     this.cont = undefined;
+    if (this.callers.length > 0) this.callers = [];
   }
 
   /** Stop the execution in progress as `exit` would (for functions that end the script). */

@@ -1,7 +1,7 @@
 import { Effect, Runtime } from "effect";
 import type { SipMessage } from "../sip/message.ts";
 import type { ReceiveInfo } from "../transport/receive-info.ts";
-import { listKey, RUN_BREAK, RUN_DROP, RUN_EXIT, RUN_RETURN, type BoundProgram, type ContinuationRef, type Outcome, type ScriptHost } from "./bound.ts";
+import { listKey, RUN_BREAK, RUN_DROP, RUN_EXIT, RUN_RETURN, type BoundProgram, type ContinuationRef, type NestingKind, type Outcome, type ScriptHost } from "./bound.ts";
 import { ScriptContext, type ContextOptions } from "./context.ts";
 import { runClauses, runStmts } from "./exec-list.ts";
 import { KAMAILIO_LEVELS, logAtLevel } from "./log-level.ts";
@@ -55,7 +55,24 @@ export interface Engine {
    * "failure"). Inside a switch, the following cases run too until a break.
    */
   runContinuation(ref: ContinuationRef, ctx: ScriptContext): Outcome | Promise<Outcome>;
+  /**
+   * Run the whole remaining script after a continuation point (ScriptContext.continuationStack()):
+   * the rest of its list, then each enclosing statement's list after that statement (a `while`
+   * is evaluated again; a `break` ends the innermost while or switch), then, for each route(X)
+   * statement in `callers` (innermost first), the same from that statement on. `return` ends the
+   * route it is in (its caller goes on), `exit` and `drop` end everything.
+   */
+  runContinuationStack(after: ContinuationRef, callers: readonly ContinuationRef[], ctx: ScriptContext): Outcome | Promise<Outcome>;
 }
+
+/** One step of a whole-script continuation (Engine.runContinuationStack). */
+type Frame =
+  /** The statements after `path` in its list (from `from` = its index + 1). */
+  | { readonly kind: "rest"; readonly block: string; readonly path: readonly number[] }
+  /** The list holding the statement at `path`, after it (or from it again for a while). */
+  | { readonly kind: "enclosing"; readonly block: string; readonly path: readonly number[]; readonly nest: NestingKind }
+  /** The end of a route(X) call: return and break stop here, the caller's frames follow. */
+  | { readonly kind: "return" };
 
 const outcome = (ctx: ScriptContext, code: number): Outcome => ({
   code,
@@ -99,6 +116,42 @@ export const makeEngine = (program: BoundProgram, anyRuntime: Runtime.Runtime<ne
         )
       : outcome(ctx, r);
 
+  /** The statement at `path` of `block` exists (the same config binds the same paths in every thread). */
+  const exists = (block: string, path: readonly number[]): boolean => {
+    const list = program.lists.get(listKey(block, path.slice(0, -1)));
+    const at = path[path.length - 1];
+    return list !== undefined && at !== undefined && at >= 0 && at < list.stmts.length;
+  };
+  const missing = (ctx: ScriptContext, block: string, path: readonly number[]): Outcome => {
+    host.log(KAMAILIO_LEVELS.L_ERR, `continuation ${block}#${path.join(".")} does not exist in this config`);
+    return outcome(ctx, -1);
+  };
+  /** Run the list holding the statement at `path` from index `from`; in a switch clause, the following clauses too until a break. */
+  const runRest = (ctx: ScriptContext, block: string, path: readonly number[], from: number, v: number): Maybe<number> => {
+    const list = program.lists.get(listKey(block, path.slice(0, -1)))!;
+    const following = list.following;
+    const more = (x: number): Maybe<number> => {
+      if (following === undefined || following.length === 0) return x;
+      if ((ctx.runFlags & RUN_BREAK) !== 0) {
+        ctx.runFlags &= ~RUN_BREAK;
+        return x;
+      }
+      if ((ctx.runFlags & (RUN_RETURN | RUN_EXIT)) !== 0) return x;
+      return runClauses(following, 0, ctx, x);
+    };
+    const r = runStmts(list.stmts, from, ctx, v);
+    return r instanceof Pending ? r.then(more) : more(r);
+  };
+  /** The rest of the list after `path`, then each enclosing statement's list, innermost first. */
+  const framesOf = (block: string, path: readonly number[]): Frame[] => {
+    const out: Frame[] = [{ kind: "rest", block, path }];
+    for (let k = path.length - 3; k >= 0; k -= 2) {
+      const sp = path.slice(0, k + 1);
+      out.push({ kind: "enclosing", block, path: sp, nest: program.stmtKinds.get(listKey(block, sp)) ?? "block" });
+    }
+    return out;
+  };
+
   const engine: Engine = {
     program,
     runtime,
@@ -123,28 +176,54 @@ export const makeEngine = (program: BoundProgram, anyRuntime: Runtime.Runtime<ne
         return o instanceof Promise ? Effect.promise(() => o) : Effect.succeed(o);
       }),
     runContinuation: (ref, ctx) => {
-      const list = program.lists.get(listKey(ref.block, ref.path.slice(0, -1)));
-      const at = ref.path[ref.path.length - 1];
       ctx.beginTopRun(ctx.route);
-      if (list === undefined || at === undefined || at < 0 || at >= list.stmts.length) {
-        host.log(KAMAILIO_LEVELS.L_ERR, `continuation ${ref.block}#${ref.path.join(".")} does not exist in this config`);
-        return outcome(ctx, -1);
-      }
-      const following = list.following;
+      const at = ref.path[ref.path.length - 1];
+      if (!exists(ref.block, ref.path)) return missing(ctx, ref.block, ref.path);
       const what = `continuation in ${ref.block}`;
-      const more = (v: number): Maybe<number> => {
-        if (following === undefined || following.length === 0) return v;
-        if ((ctx.runFlags & RUN_BREAK) !== 0) {
-          ctx.runFlags &= ~RUN_BREAK;
-          return v;
+      let res: Maybe<number>;
+      try {
+        res = runRest(ctx, ref.block, ref.path, at! + 1, 1);
+      } catch (e) {
+        return bug(ctx, what, e);
+      }
+      return settle(ctx, what, res);
+    },
+    runContinuationStack: (after, callers, ctx) => {
+      ctx.beginTopRun(ctx.route);
+      const frames: Frame[] = framesOf(after.block, after.path);
+      for (const c of callers) frames.push({ kind: "return" }, ...framesOf(c.block, c.path));
+      for (const f of frames) if (f.kind !== "return" && !exists(f.block, f.path)) return missing(ctx, f.block, f.path);
+      const what = `continuation in ${after.block}`;
+      const step = (i: number, v: number): Maybe<number> => {
+        for (; i < frames.length; i++) {
+          if ((ctx.runFlags & (RUN_EXIT | RUN_DROP)) !== 0) return v;
+          const f = frames[i]!;
+          if (f.kind === "return") {
+            ctx.runFlags &= ~(RUN_RETURN | RUN_BREAK);
+            ctx.rc = v;
+            continue;
+          }
+          if ((ctx.runFlags & RUN_RETURN) !== 0) continue;
+          const at = f.path[f.path.length - 1]!;
+          let from = at + 1;
+          if (f.kind === "enclosing") {
+            if ((ctx.runFlags & RUN_BREAK) !== 0) {
+              if (f.nest !== "while" && f.nest !== "switch") continue;
+              ctx.runFlags &= ~RUN_BREAK;
+            } else if (f.nest === "while") from = at;
+          }
+          const r = runRest(ctx, f.block, f.path, from, v);
+          if (r instanceof Pending) {
+            const next = i + 1;
+            return r.then((x) => step(next, x));
+          }
+          v = r;
         }
-        if ((ctx.runFlags & (RUN_RETURN | RUN_EXIT)) !== 0) return v;
-        return runClauses(following, 0, ctx, v);
+        return v;
       };
       let res: Maybe<number>;
       try {
-        const r = runStmts(list.stmts, at + 1, ctx, 1);
-        res = r instanceof Pending ? r.then(more) : more(r);
+        res = step(0, 1);
       } catch (e) {
         return bug(ctx, what, e);
       }

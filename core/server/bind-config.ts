@@ -8,7 +8,7 @@ import type { KemiScript } from "../script/kemi/kemi-script.ts";
 import type { BoundProgram } from "../script/bound.ts";
 
 /** A program with no blocks, for a manifest without a routing config (messages get no processing). */
-const EMPTY: BoundProgram = { blocks: new Map(), routes: new Map(), events: new Map(), lists: new Map() };
+const EMPTY: BoundProgram = { blocks: new Map(), routes: new Map(), events: new Map(), lists: new Map(), stmtKinds: new Map() };
 
 /**
  * Bind the cfg's route blocks against the loaded modules. When a function is unknown, the

@@ -88,6 +88,6 @@ export class LateRoutes implements RouteRunnerApi {
     for (const [name, d] of Object.entries(data.modules)) this.handlers.get(name)?.restore(ctx, d);
     const at = data.at;
     if ("block" in at) return engine.has(at.block) ? engine.run(at.block, ctx, { keepRoute: true }) : NOTHING;
-    return engine.runContinuation(at.after, ctx);
+    return at.callers !== undefined ? engine.runContinuationStack(at.after, at.callers, ctx) : engine.runContinuation(at.after, ctx);
   };
 }

@@ -76,8 +76,13 @@ const noGroup = (a: AsyncCore, fname: string, group: string): boolean => {
 
 /** Where async_sleep goes on, or undefined (logged) when it is the last action of its block or inside an expression. */
 const sleepContinuation = (a: AsyncCore, ctx: CallContext, fname: string): ContinueAt | undefined => {
-  const after = ctx.continuation();
-  if (after !== undefined) return { after };
+  if (a.params.sleep_resume === "stack") {
+    const s = ctx.continuationStack();
+    if (s !== undefined) return { after: s.after, callers: s.callers };
+  } else {
+    const after = ctx.continuation();
+    if (after !== undefined) return { after };
+  }
   a.stats.refused++;
   warn(a, `${fname}: cannot be the last action of a block, nor be used inside an expression: there is nothing to continue with`);
   return undefined;
@@ -118,7 +123,8 @@ export const asyncFunctions = [
     doc:
       "Suspend the transaction of the request (created if needed; an INVITE gets `100 Trying`) for `seconds`, then go on with " +
       "the next action on a thread of the `async` group, as a failure route. Only the rest of the enclosing block runs " +
-      "(Kamailio's rule). `$var` values are those of the resuming thread; " +
+      "(Kamailio's rule); with the `sleep_resume` parameter \"stack\" the whole rest of the script does: the enclosing " +
+      "blocks after the call, then the routes that called this one, after their route() call. `$var` values are those of the resuming thread; " +
       "AVPs, XAVPs, message flags, the R-URI and `$du` as they were when the transaction was created are kept. It cannot be " +
       "the last action of a block or part of an expression (there is nothing to continue with).",
     returns: "The `return` parameter (default 0: the script stops here) when suspended; -1 (the script goes on) when workers is 0, the delay is out of range or not an integer, the call is the last of its block or in an expression, or the transaction cannot be suspended.",

@@ -81,6 +81,16 @@ export default defineModule({
           "Their routes run on the core's default async group, so `async_workers` must be set too.",
         example: "10",
       },
+      sleep_resume: {
+        doc:
+          'What runs after async_sleep/async_ms_sleep resumes. "block" (the default, as Kamailio): only the actions after ' +
+          "the call in the same block; nothing after the block, nothing in the routes that called this one (and the call " +
+          'cannot be the last action of its block). "stack": the whole rest of the script, as if the call had returned: ' +
+          "the rest of the block, the enclosing blocks after it (a `while` is evaluated again, `break` ends it), then each " +
+          "calling route after its route() call (`return` goes back to the caller, `exit` ends everything). A call " +
+          "inside an expression, or in a route entered from an expression (`if (route(X))`), still returns false.",
+        example: '"stack"',
+      },
       return: {
         doc:
           "What the suspending functions (async_route, async_sleep, the ms and task_route variants) return on " +
@@ -99,6 +109,7 @@ export default defineModule({
       "The route name has no length limit (Kamailio 5.6 refuses 63 characters or more).",
       "A retransmission of a suspended request is absorbed even without t_check_trans() (Kamailio 5.6 suspends it again).",
       "RPC async.stats and its /metrics counterparts are sipmod's own.",
+      "The `sleep_resume` parameter (\"stack\": resume the whole rest of the script after async_sleep) is sipmod's own; the default is Kamailio's rest-of-block rule.",
     ],
   },
   requires: [tmRef, "tmx"],

@@ -1,5 +1,8 @@
 import { Schema } from "effect";
 
+/** How much of the script runs after async_sleep / async_ms_sleep resumes. */
+export const SleepResume = Schema.Literal("block", "stack");
+
 /** async module parameters. */
 export const AsyncParams = Schema.Struct({
   workers: Schema.optionalWith(Schema.Int, { default: () => 1 }).annotations({
@@ -10,6 +13,9 @@ export const AsyncParams = Schema.Struct({
   }),
   return: Schema.optionalWith(Schema.Int, { default: () => 0 }).annotations({
     description: "What the suspending functions return on success; 0 stops the script.",
+  }),
+  sleep_resume: Schema.optionalWith(SleepResume, { default: () => "block" as const }).annotations({
+    description: '"block": after async_sleep only the rest of the enclosing block runs (Kamailio); "stack": the whole rest of the script.',
   }),
 });
 export type AsyncParams = typeof AsyncParams.Type;

@@ -160,6 +160,7 @@ export const bindKemiProgram = (script: KemiScript, registry: Registry, options:
       routes,
       events,
       lists,
+      stmtKinds: new Map(),
     };
     return Effect.succeed(program);
   });

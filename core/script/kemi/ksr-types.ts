@@ -40,6 +40,54 @@ export interface KsrX {
  * Functions of the async module.
  */
 export interface KsrModuleAsync {
+  /**
+   * Suspend the transaction of the request (created if needed; an INVITE gets `100 Trying`) for `seconds`, then run the whole route[routename] for it on a thread of the `async` group, as a failure route. The script stops here (with the default `return` 0). After route[routename] the processing ends: a transaction it neither replied to nor relayed gets `500 I'm terribly sorry, server error occurred (1/TM)`. Retransmissions of the request are absorbed while it waits; a CANCEL answers it with 487 and the route never runs. The suspension lasts at most tm's `fr_timer` (raise it, or use t_set_fr(), for long delays).
+   * The `return` parameter (default 0: the script stops) when suspended; -1 (the script goes on) when workers is 0, the route does not exist, the delay is out of range or not an integer, or the transaction cannot be suspended.
+   * Route kinds: request, failure.
+   */
+  async_route(routename: string, seconds: number): number;
+  /**
+   * Suspend the transaction of the request (created if needed; an INVITE gets `100 Trying`) for `seconds`, then go on with the next action on a thread of the `async` group, as a failure route. Only the rest of the enclosing block runs (Kamailio's rule); with the `sleep_resume` parameter "stack" the whole rest of the script does: the enclosing blocks after the call, then the routes that called this one, after their route() call. `$var` values are those of the resuming thread; AVPs, XAVPs, message flags, the R-URI and `$du` as they were when the transaction was created are kept. It cannot be the last action of a block or part of an expression (there is nothing to continue with).
+   * The `return` parameter (default 0: the script stops here) when suspended; -1 (the script goes on) when workers is 0, the delay is out of range or not an integer, the call is the last of its block or in an expression, or the transaction cannot be suspended.
+   * Route kinds: request, failure.
+   */
+  async_sleep(seconds: number): number;
+  /**
+   * As async_route with a delay in milliseconds; the route runs on a thread of the core's default async group (`async_workers`), as in Kamailio. Needs `ms_timer` > 0 and async workers.
+   * The `return` parameter when suspended; -1 when ms_timer is 0, there are no async workers, the route does not exist, the delay is out of range, 10000 are already waiting in this thread, or the transaction cannot be suspended.
+   * Route kinds: request, failure.
+   */
+  async_ms_route(routename: string, milliseconds: number): number;
+  /**
+   * As async_sleep with a delay in milliseconds; the rest runs on a thread of the core's default async group (`async_workers`). Needs `ms_timer` > 0 and async workers.
+   * The `return` parameter when suspended; -1 as async_ms_route, or when the call is the last of its block or in an expression.
+   * Route kinds: request, failure.
+   */
+  async_ms_sleep(milliseconds: number): number;
+  /**
+   * Suspend the transaction and run route[routename] for it at once on a thread of the core's default async group (`async_workers`), as a failure route.
+   * The `return` parameter when suspended; -1 when there are no async workers, the route does not exist or the transaction cannot be suspended.
+   * Route kinds: request, failure.
+   */
+  async_task_route(routename: string): number;
+  /**
+   * As async_task_route, on a thread of the group `gname`.
+   * The `return` parameter when suspended; -1 when there is no such group (Kamailio 5.6 returns true and the transaction hangs), the route does not exist or the transaction cannot be suspended.
+   * Route kinds: request, failure.
+   */
+  async_task_group_route(routename: string, gname: string): number;
+  /**
+   * Run route[routename] on a thread of the core's default async group with `$async(data)` set to `data`. Nothing is suspended and no transaction is made: the route runs on a faked request (`OPTIONS sip:you@kamailio.org`) as a request route, and the script goes on at once.
+   * 1 when the task was handed to a worker; -1 when there are no async workers, the route does not exist, or the group's queue is full.
+   * Route kinds: any route.
+   */
+  async_task_data(routename: string, data: string): number;
+  /**
+   * As async_task_data, on a thread of the group `gname` (works here; Kamailio 5.6.3's fixup of this function is broken).
+   * 1 when the task was handed to a worker; -1 when there is no such group, the route does not exist, or the group's queue is full.
+   * Route kinds: any route.
+   */
+  async_task_group_data(routename: string, gname: string, data: string): number;
 }
 
 /**
