@@ -49,7 +49,7 @@ request_route {
       ["tmx", "/usr/lib/x86_64-linux-gnu/kamailio/modules/tmx.so"],
       ["async", "async"],
     ]);
-    assert.deepEqual(loaded.modules[2]!.params, { workers: 3 });
+    assert.deepEqual(loaded.modules[2]!.params, { workers: 3, ms_timer: 0, return: 0, sleep_resume: "block" });
     assert.deepEqual(loaded.modules[0]!.origin, { file, line: 12, column: 1 });
     assert.equal(loaded.file, file);
     assert.equal(loaded.baseDir, tmp.dir);
@@ -210,7 +210,7 @@ describe("plugins.json with a cfg", () => {
     assert.deepEqual(loaded.modules.map((m) => [m.decl.name, m.params]).filter(([k]) => k !== "tm"), [
       ["alpha", { count: 1, label: "a", names: ["j", "c"] }],
       ["tmx", {}],
-      ["async", { workers: 2 }],
+      ["async", { workers: 2, ms_timer: 0, return: 0, sleep_resume: "block" }],
     ]);
     assert.deepEqual(loaded.core.listen, ["udp:127.0.0.1:0", "tcp:127.0.0.1:0"]);
     assert.equal(loaded.core.children, 2);
