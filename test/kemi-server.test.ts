@@ -98,3 +98,24 @@ describe("a TypeScript script in the server", () => {
     assert.match(errs.errors[0]!.hint ?? "", /plugins\.json/);
   });
 });
+
+describe("the async module from a TypeScript script", () => {
+  test("ksr.async.async_route runs the exported route a second later on an async thread; async_sleep has no next action (-1)", T, () =>
+    withServer({ file: fixture("async-routes.json") }, async (s) => {
+      const c = await UdpClient.open();
+      try {
+        const t0 = Date.now();
+        c.send(udpPort(s), sipRequest({ port: c.port, method: "MESSAGE", ruri: "sip:route@127.0.0.1" }));
+        await c.waitFor(1, 5000);
+        const took = Date.now() - t0;
+        assert.equal(`${statusOf(c.received[0]!).code} ${statusOf(c.received[0]!).reason}`, "404 resumed ts");
+        assert.ok(took >= 990 && took < 1500, `took ${took}`);
+        c.send(udpPort(s), sipRequest({ port: c.port, method: "MESSAGE", ruri: "sip:sleep@127.0.0.1" }));
+        await c.waitFor(2, 5000);
+        assert.equal(`${statusOf(c.received[1]!).code} ${statusOf(c.received[1]!).reason}`, "400 sleep rc=-1");
+      } finally {
+        await c.close();
+      }
+    }),
+  );
+});
