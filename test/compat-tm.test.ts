@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { compatBothModes, compatCfg } from "./support/compat.ts";
+import { compatBothModes, compatCfg, withoutTimes } from "./support/compat.ts";
 import { replyTo } from "./support/cfg-server.ts";
 import { kamailioMissing, withKamailio } from "./support/kamailio.ts";
 import { sipRequest, statusOf, UdpClient } from "./support/sip-client.ts";
@@ -81,13 +81,6 @@ const onBoth = async <A>(flow: (p: Peers) => Promise<A>): Promise<{ readonly kam
   return both;
 };
 
-/** A flow's result with its measured times (`ms`) set to 0. */
-const withoutTimes = (v: unknown): unknown =>
-  Array.isArray(v)
-    ? v.map(withoutTimes)
-    : typeof v === "object" && v !== null
-      ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, k === "ms" && typeof x === "number" ? 0 : withoutTimes(x)]))
-      : v;
 
 // ------------------------------------------------------------------------------------ messages
 

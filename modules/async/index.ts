@@ -101,7 +101,6 @@ export default defineModule({
     differences: [
       "async_route/async_sleep accept 1..100 seconds, as the module's documentation says (Kamailio 5.6 refuses 100).",
       "A suspension resumes within a few milliseconds of its due time (Kamailio 5.6 uses one-second slots: 0.4-1.3 s for a 1 s sleep, and can skip a slot by 100 s).",
-      "async_route/async_sleep/async_ms_* may be called in a resumed route too: the owning thread suspends the transaction again.",
       "A static non-integer delay (`async_sleep(\"abc\")`) is a `sipmod check` and start-up error with file:line (Kamailio 5.6's check passes it).",
       "async_task_group_route/async_task_group_data with an unknown group return false (Kamailio 5.6 returns true and loses the task; the transaction hangs until fr_timer).",
       "async_ms_route/async_ms_sleep without core async workers return false (Kamailio 5.6 accepts them and drops the items).",

@@ -242,6 +242,14 @@ const caseIds = (file: string, n: number) => {
  * boot in about a second), on Node and Deno with SIPMOD_COMPAT_BOTH_MODES=1 (under tsx a
  * children=2 server takes ~5 s to boot per cfg, which would double the CI's compat time).
  */
+/** A flow's result with its measured times (`ms`) set to 0, to compare children=1 with children=2. */
+export const withoutTimes = (v: unknown): unknown =>
+  Array.isArray(v)
+    ? v.map(withoutTimes)
+    : typeof v === "object" && v !== null
+      ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, k === "ms" && typeof x === "number" ? 0 : withoutTimes(x)]))
+      : v;
+
 export const compatBothModes = runtime === "bun" || process.env["SIPMOD_COMPAT_BOTH_MODES"] === "1";
 
 export const runCompat = async (cfgFile: string, cases: readonly CompatCase[]): Promise<CaseResult[]> => {
