@@ -96,6 +96,11 @@ if (workerData.mode === "pm") {
   wait();
 }`;
 
+/** Atomics.waitAsync (ES2024; the project's lib predates it). */
+const waitAsync = (Atomics as unknown as {
+  waitAsync: (a: Int32Array, i: number, v: number) => { readonly async: boolean; readonly value: Promise<string> | string };
+}).waitAsync;
+
 const rcv = { proto: "udp", srcIp: "127.0.0.1", srcPort: 5060, dstIp: "127.0.0.1", dstPort: 5060, af: 4, listenerId: 0, connId: 0, time: 0 };
 
 const measureSleep = async (): Promise<number> => {
@@ -153,13 +158,13 @@ const measureRoundTrip = async (mode: "pm" | "sab") => {
         drain();
         return wait();
       }
-      const r = Atomics.waitAsync(ctl, 3, outRead);
+      const r = waitAsync(ctl, 3, outRead);
       const go = () => {
         Atomics.store(ctl, 4, 0);
         drain();
         wait();
       };
-      if (r.async) void r.value.then(go);
+      if (r.async) void (r.value as Promise<string>).then(go);
       else go();
     };
     wait();

@@ -113,6 +113,13 @@ request_route {
     send_reply("404", "slept twice proc=$proc");
     exit;
   }
+  if ($rU == "fail") {
+    $du = "sip:127.0.0.1:9";
+    t_set_fr(500, 500);
+    t_on_failure("SLEEPY");
+    t_relay();
+    exit;
+  }
   if ($rU == "stack") {
     $avp(t) = "";
     route(INNER);
@@ -154,6 +161,10 @@ route[TASK] {
 route[DATA] {
   $shv(data) = $async(data);
   xinfo("data task: $async(data) in $async(gname)\\n");
+}
+failure_route[SLEEPY] {
+  async_sleep("1");
+  t_reply("404", "failure_route slept on $proc");
 }
 failure_route[FAILED] {
   xinfo("failure_route ran: $T(reply_code)\\n");
@@ -271,6 +282,14 @@ describe("async module functions", () => {
       assert.deepEqual(finals(r.client.received), ["408 Request Timeout"]);
       assert.ok(logs.some((l) => l.includes("failure_route ran")));
       await r.client.close();
+    });
+  });
+
+  test("async_sleep in a failure_route: the reply comes 1 s after the branch failed, from an async thread", T, async () => {
+    await withCfg(cfg(), async (_s, _logs, port) => {
+      const r = await one(port, req(port, "fail"), 1, 8000);
+      assert.match(r.finals[0]!, /^404 failure_route slept on [12]$/);
+      assert.ok(r.took >= 1400 && r.took < 2500, `took ${r.took}`);
     });
   });
 
