@@ -163,8 +163,10 @@ route[DATA] {
   xinfo("data task: $async(data) in $async(gname)\\n");
 }
 failure_route[SLEEPY] {
+  # the suspension is limited by the transaction's fr (500 ms above), as in Kamailio: raise it
+  t_set_fr(3000, 3000);
   async_sleep("1");
-  t_reply("404", "failure_route slept on $proc");
+  send_reply("404", "failure_route slept on $proc");
 }
 failure_route[FAILED] {
   xinfo("failure_route ran: $T(reply_code)\\n");
