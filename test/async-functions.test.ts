@@ -1,10 +1,9 @@
-import { describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { rpcCall } from "../core/rpc/client.ts";
-import { withCfg } from "./support/cfg-server.ts";
 import { sipRequest, statusOf, UdpClient } from "./support/sip-client.ts";
-import { startErrors } from "./support/with-server.ts";
+import { startErrors, withServer, type LogLines } from "./support/with-server.ts";
 import { tempDir, writeManifest } from "./fixtures/manifest/helpers.ts";
 
 /**
@@ -193,9 +192,56 @@ const one = async (port: number, text: string, n = 1, ms = 8000): Promise<{ read
   return { finals: finals(r.replies), took: r.took };
 };
 
+/** A server kept for several tests (each server with async threads takes seconds to boot under tsx). */
+interface Shared {
+  readonly port: number;
+  readonly rpcUrl: string;
+  readonly logs: LogLines;
+  readonly stop: () => Promise<void>;
+}
+const startShared = (text: string): Promise<Shared> =>
+  new Promise<Shared>((ready, fail) => {
+    const tmp = tempDir();
+    const file = writeManifest(tmp.dir, text, "test.cfg");
+    let finish: () => void = () => {};
+    const done = new Promise<void>((r) => (finish = r));
+    const running = withServer({ file, listen: ["udp:127.0.0.1:0"] }, async (s, logs) => {
+      ready({
+        port: s.listeners.find((l) => l.proto === "udp")!.port,
+        rpcUrl: s.rpcUrl ?? "",
+        logs,
+        stop: async () => {
+          finish();
+          await running;
+          tmp.cleanup();
+        },
+      });
+      await done;
+    });
+    running.catch((e: unknown) => {
+      tmp.cleanup();
+      fail(e);
+    });
+  });
+const servers = new Map<string, Promise<Shared>>();
+/** The server for `text`, started on first use and stopped after the file's tests. */
+const on = async <A>(text: string, body: (s: Shared) => Promise<A>): Promise<A> => {
+  let p = servers.get(text);
+  if (p === undefined) servers.set(text, (p = startShared(text)));
+  return body(await p);
+};
+after(async () => {
+  for (const p of servers.values()) await (await p).stop();
+});
+/** workers=0, ms_timer on, no core async workers: everything that needs a thread is refused. */
+const NO_WORKERS = cfg('modparam("async", "ms_timer", 10)').replace('modparam("async", "workers", 2)', 'modparam("async", "workers", 0)');
+/** ms_timer on, the core's default group and a group "grp". */
+const MS_TASKS = cfg('modparam("async", "ms_timer", 10)\nasync_workers_group="name=grp;workers=1"\nasync_workers=1');
+const asyncStats = async (s: Shared) => (await rpcCall(s.rpcUrl, "async.stats")) as { suspended: number; resumed: number };
+
 describe("async module functions", () => {
   test("async_sleep: 1 s later on an async thread; $var lost; AVPs, flags, R-URI and $du kept", T, async () => {
-    await withCfg(cfg(), async (_s, _logs, port) => {
+    await on(cfg(), async ({ port }) => {
       const r = await one(port, req(port, "keep"));
       assert.ok(r.took >= 990 && r.took < 1400, `took ${r.took} ms`);
       const reason = r.finals[0]!;
@@ -204,7 +250,7 @@ describe("async module functions", () => {
   });
 
   test("async_sleep resumes only the rest of its block; nothing after it: tm's 500", T, async () => {
-    await withCfg(cfg(), async (_s, logs, port) => {
+    await on(cfg(), async ({ port, logs }) => {
       const r = await one(port, req(port, "block"));
       assert.deepEqual(r.finals, ["500 I'm terribly sorry, server error occurred (1/TM)"]);
       assert.ok(logs.some((l) => l.includes("rest of the block")));
@@ -212,13 +258,15 @@ describe("async module functions", () => {
   });
 
   test("delays: 0, negative, 101 and a non-integer variable return false and leave no transaction; 100 is accepted", T, async () => {
-    await withCfg(cfg(), async (s, _logs, port) => {
+    await on(cfg(), async (s) => {
+      const port = s.port;
+      const total = async () => ((await rpcCall(s.rpcUrl, "tm.stats")) as { total: number }).total;
+      const before = await total();
       for (const d of ["0", "-1", "101", "text"]) {
         const r = await one(port, req(port, "delay", [`X-Delay: ${d}`]));
         assert.deepEqual(r.finals, ["400 refused rc=-1"], `delay ${d}`);
       }
-      const stats = (await rpcCall(s.rpcUrl ?? "", "tm.stats")) as { current?: number; created?: number };
-      assert.equal(stats.current ?? 0, 0, `no transaction left: ${JSON.stringify(stats)}`);
+      assert.equal(await total(), before, "no transaction was created");
       const c = await UdpClient.open();
       c.send(port, req(port, "delay", ["X-Delay: 100"], "INVITE"));
       await c.waitFor(1, 3000);
@@ -229,7 +277,7 @@ describe("async module functions", () => {
   });
 
   test("async_route: dynamic name; an unknown route returns false; a route that answers nothing gives tm's 500", T, async () => {
-    await withCfg(cfg(), async (_s, _logs, port) => {
+    await on(cfg(), async ({ port }) => {
       const ok = await one(port, req(port, "route", ["X-Route: RESUME"]));
       assert.match(ok.finals[0]!, /^404 resumed on [12]$/);
       assert.ok(ok.took >= 990 && ok.took < 1400, `took ${ok.took}`);
@@ -239,7 +287,7 @@ describe("async module functions", () => {
   });
 
   test("async_sleep as the last action of a block or inside an expression returns false", T, async () => {
-    await withCfg(cfg(), async (_s, _logs, port) => {
+    await on(cfg(), async ({ port }) => {
       assert.deepEqual((await one(port, req(port, "last"))).finals, ["400 refused rc=-1"]);
       assert.deepEqual((await one(port, req(port, "expr"))).finals, ["400 refused rc=-1"]);
     });
@@ -261,7 +309,7 @@ describe("async module functions", () => {
   });
 
   test("CANCEL while suspended: 487 and 200 at once, and the resumed part never runs", T, async () => {
-    await withCfg(cfg(), async (_s, _logs, port) => {
+    await on(cfg(), async ({ port }) => {
       const c = await UdpClient.open();
       const inv = req(c.port, "keep", [], "INVITE");
       c.send(port, inv);
@@ -277,7 +325,7 @@ describe("async module functions", () => {
   });
 
   test("fr_timer ends the suspension first: failure_route, then 408; the resume finds nothing", T, async () => {
-    await withCfg(cfg(), async (_s, logs, port) => {
+    await on(cfg(), async ({ port, logs }) => {
       const r = await ask(port, req(port, "fr"), 1, 5000);
       assert.ok(r.took >= 900 && r.took < 2000, `408 after ${r.took}`);
       await sleep(2500);
@@ -288,7 +336,7 @@ describe("async module functions", () => {
   });
 
   test("async_sleep in a failure_route: the reply comes 1 s after the branch failed, from an async thread", T, async () => {
-    await withCfg(cfg(), async (_s, _logs, port) => {
+    await on(cfg(), async ({ port }) => {
       const r = await one(port, req(port, "fail"), 1, 8000);
       assert.match(r.finals[0]!, /^404 failure_route slept on [12]$/);
       assert.ok(r.took >= 1400 && r.took < 2500, `took ${r.took}`);
@@ -296,7 +344,9 @@ describe("async module functions", () => {
   });
 
   test("a retransmission while suspended is absorbed (one suspension, one answer)", T, async () => {
-    await withCfg(cfg(), async (s, _logs, port) => {
+    await on(cfg(), async (s) => {
+      const port = s.port;
+      const before = await asyncStats(s);
       const c = await UdpClient.open();
       const m = req(c.port, "keep");
       c.send(port, m);
@@ -307,15 +357,15 @@ describe("async module functions", () => {
       await c.waitFor(1, 3000);
       await sleep(500);
       assert.equal(finals(c.received).length, 1);
-      const st = (await rpcCall(s.rpcUrl ?? "", "async.stats")) as { suspended: number; resumed: number };
-      assert.equal(st.suspended, 1);
-      assert.equal(st.resumed, 1);
+      const st = await asyncStats(s);
+      assert.equal(st.suspended - before.suspended, 1);
+      assert.equal(st.resumed - before.resumed, 1);
       await c.close();
     });
   });
 
   test("async_sleep in a resumed route suspends again (the owner does it)", T, async () => {
-    await withCfg(cfg(), async (_s, _logs, port) => {
+    await on(cfg(), async ({ port }) => {
       const r = await one(port, req(port, "again"));
       assert.match(r.finals[0]!, /^404 slept twice proc=[12]$/);
       assert.ok(r.took >= 1990 && r.took < 2600, `took ${r.took}`);
@@ -323,13 +373,13 @@ describe("async module functions", () => {
   });
 
   test("sleep_resume \"stack\": the rest of the while (evaluated again, break), of the route, and of its caller after route()", T, async () => {
-    await withCfg(cfg('modparam("async", "sleep_resume", "stack")'), async (_s, _logs, port) => {
+    await on(cfg('modparam("async", "sleep_resume", "stack")'), async ({ port }) => {
       const r = await one(port, req(port, "stack"));
       assert.deepEqual(r.finals, ["404 trace-loop1-loop2-inner-main rc=7"]);
       assert.ok(r.took >= 990 && r.took < 1500, `took ${r.took}`);
     });
     // Kamailio's rule (the default): the call is the last action of its block, so it returns false and nothing waits
-    await withCfg(cfg(), async (_s, _logs, port) => {
+    await on(cfg(), async ({ port }) => {
       const r = await one(port, req(port, "stack"));
       assert.deepEqual(r.finals, ["404 trace-loop1-loop2-inner-main rc=7"]);
       assert.ok(r.took < 900, `took ${r.took}`);
@@ -337,7 +387,7 @@ describe("async module functions", () => {
   });
 
   test("an async worker that dies running a resumed route: tm's 500, the worker is replaced", { timeout: 90_000 }, async () => {
-    await withCfg(cfg(), async (_s, logs, port) => {
+    await on(cfg(), async ({ port, logs }) => {
       const r = await one(port, req(port, "crash"), 1, 10_000);
       assert.deepEqual(r.finals, ["500 I'm terribly sorry, server error occurred (1/TM)"]);
       await sleep(200);
@@ -348,19 +398,19 @@ describe("async module functions", () => {
   });
 
   test("workers=0: async_route and async_sleep return false (logged once at start)", T, async () => {
-    await withCfg(cfg().replace('modparam("async", "workers", 2)', 'modparam("async", "workers", 0)'), async (_s, logs, port) => {
+    await on(NO_WORKERS, async ({ port, logs }) => {
       assert.deepEqual((await one(port, req(port, "route", ["X-Route: RESUME"]))).finals, ["400 refused rc=-1"]);
       assert.equal(logs.filter((l) => l.includes("workers is 0")).length, 1);
     });
   });
 
   test("async_ms_sleep: 250 ms on a core async worker; without ms_timer or async workers it returns false", T, async () => {
-    await withCfg(cfg('modparam("async", "ms_timer", 10)\nasync_workers=1'), async (_s, _logs, port) => {
+    await on(MS_TASKS, async ({ port }) => {
       const r = await one(port, req(port, "ms"));
       assert.match(r.finals[0]!, /^404 ms proc=\d+$/);
       assert.ok(r.took >= 245 && r.took < 600, `took ${r.took}`);
     });
-    await withCfg(cfg('modparam("async", "ms_timer", 10)'), async (_s, logs, port) => {
+    await on(NO_WORKERS, async ({ port, logs }) => {
       const r = await one(port, req(port, "ms"));
       assert.deepEqual(r.finals, ["404 ms proc=0"], "refused: the script went on at once");
       assert.ok(logs.some((l) => l.includes("no async task workers")));
@@ -368,7 +418,7 @@ describe("async module functions", () => {
   });
 
   test("task variants: async_task_route, async_task_group_route (unknown group: false), async_task_data with $async(data)", T, async () => {
-    await withCfg(cfg('async_workers_group="name=grp;workers=1"\nasync_workers=1'), async (_s, logs, port) => {
+    await on(MS_TASKS, async ({ port, logs }) => {
       assert.match((await one(port, req(port, "task"))).finals[0]!, /^404 task gname=default proc=\d+$/);
       assert.match((await one(port, req(port, "gtask", ["X-Group: grp"]))).finals[0]!, /^404 task gname=grp proc=\d+$/);
       assert.deepEqual((await one(port, req(port, "gtask", ["X-Group: nosuch"]))).finals, ["400 refused rc=-1"]);
