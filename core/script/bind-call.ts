@@ -301,7 +301,7 @@ const callExec = (site: CallSite, args: readonly ArgBinding[]): Exec => {
 
 const routeDone = (ctx: ScriptContext, v: number): number => {
   ctx.depth--;
-  ctx.callers.pop();
+  ctx.callers?.pop();
   ctx.rc = v;
   ctx.runFlags &= ~(RUN_RETURN | RUN_BREAK);
   return v;
@@ -317,7 +317,7 @@ export const callRoute = (ctx: ScriptContext, route: BoundRoute, pos: Pos, at: C
     return -1;
   }
   ctx.depth++;
-  ctx.callers.push(at);
+  (ctx.callers ??= []).push(at);
   const r = runStmts(route.body.stmts, 0, ctx, 1);
   return r instanceof Pending ? r.then((v) => routeDone(ctx, v)) : routeDone(ctx, r);
 };

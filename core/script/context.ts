@@ -44,7 +44,7 @@ export class ScriptContext implements CallContext {
   /** Set by the interpreter around a statement-level function call; read through continuation(). */
   cont: ContinuationRef | undefined = undefined;
   /** Where each route(X) in progress was called (null: from inside an expression), outermost first. */
-  callers: (ContinuationRef | null)[] = [];
+  callers: (ContinuationRef | null)[] | undefined = undefined;
   private slots: Map<Slot<unknown>, unknown> | undefined;
   private clock: number | undefined;
   private ruriText: string | undefined;
@@ -114,8 +114,9 @@ export class ScriptContext implements CallContext {
     const after = this.cont;
     if (after === undefined) return undefined;
     const callers: ContinuationRef[] = [];
-    for (let i = this.callers.length - 1; i >= 0; i--) {
-      const c = this.callers[i];
+    const stack = this.callers ?? [];
+    for (let i = stack.length - 1; i >= 0; i--) {
+      const c = stack[i];
       if (c === null || c === undefined) return undefined;
       callers.push(c);
     }
@@ -160,7 +161,7 @@ export class ScriptContext implements CallContext {
     this.depth = 0;
     this.sflags = 0;
     this.cont = undefined;
-    if (this.callers.length > 0) this.callers = [];
+    if (this.callers !== undefined) this.callers.length = 0;
   }
 
   /** Stop the execution in progress as `exit` would (for functions that end the script). */
