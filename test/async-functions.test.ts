@@ -119,6 +119,16 @@ request_route {
     t_relay();
     exit;
   }
+  if ($rU == "stack2") {
+    $avp(t) = "";
+    route(TWICE);
+    send_reply("404", "trace$avp(t)");
+    exit;
+  }
+  if ($rU == "chain") {
+    async_route("CHAIN", "1");
+    exit;
+  }
   if ($rU == "stack") {
     $avp(t) = "";
     route(INNER);
@@ -149,6 +159,16 @@ route[RESUME] {
 }
 route[EMPTY] {
   xinfo("resumed, replying nothing\\n");
+}
+route[TWICE] {
+  async_sleep("1");
+  $avp(t) = $avp(t) + "-one";
+  async_sleep("1");
+  $avp(t) = $avp(t) + "-two";
+}
+route[CHAIN] {
+  async_task_route("TASK");
+  exit;
 }
 route[CRASH] {
   crash_thread();
@@ -346,6 +366,7 @@ describe("async module functions", () => {
   test("a retransmission while suspended is absorbed (one suspension, one answer)", T, async () => {
     await on(cfg(), async (s) => {
       const port = s.port;
+      await sleep(300); // the previous test's resumed run reports its end just after its reply
       const before = await asyncStats(s);
       const c = await UdpClient.open();
       const m = req(c.port, "keep");
@@ -377,6 +398,10 @@ describe("async module functions", () => {
       const r = await one(port, req(port, "stack"));
       assert.deepEqual(r.finals, ["404 trace-loop1-loop2-inner-main rc=7"]);
       assert.ok(r.took >= 990 && r.took < 1500, `took ${r.took}`);
+      // suspended again in the resumed part: the caller's statements still follow
+      const twice = await one(port, req(port, "stack2"));
+      assert.deepEqual(twice.finals, ["404 trace-one-two"]);
+      assert.ok(twice.took >= 1990 && twice.took < 2800, `took ${twice.took}`);
     });
     // Kamailio's rule (the default): the call is the last action of its block, so it returns false and nothing waits
     await on(cfg(), async ({ port }) => {
@@ -423,6 +448,9 @@ describe("async module functions", () => {
       assert.match((await one(port, req(port, "gtask", ["X-Group: grp"]))).finals[0]!, /^404 task gname=grp proc=\d+$/);
       assert.deepEqual((await one(port, req(port, "gtask", ["X-Group: nosuch"]))).finals, ["400 refused rc=-1"]);
       assert.deepEqual((await one(port, req(port, "data", [], "MESSAGE", "dataid"))).finals, ["200 data rc=1"]);
+      // a resumed route that hands the transaction on at once: the second run answers, not tm's 500
+      const chained = await Promise.all([1, 2, 3, 4, 5, 6].map(() => one(port, req(port, "chain"), 1, 8000)));
+      for (const c of chained) assert.match(c.finals[0]!, /^404 task gname=default proc=\d+$/);
       for (let i = 0; i < 20 && !logs.some((l) => l.includes("data task: payload-dataid@127.0.0.1 in default")); i++) await sleep(100);
       assert.ok(logs.some((l) => l.includes("data task: payload-dataid@127.0.0.1 in default")), logs.filter((l) => l.includes("data")).join("\n"));
     });

@@ -190,6 +190,9 @@ export const makeEngine = (program: BoundProgram, anyRuntime: Runtime.Runtime<ne
     },
     runContinuationStack: (after, callers, ctx) => {
       ctx.beginTopRun(ctx.route);
+      // The routes still "called" while their frames wait: a further suspension sees them (continuationStack).
+      ctx.callers = [...callers].reverse();
+      ctx.depth = callers.length;
       const frames: Frame[] = framesOf(after.block, after.path);
       for (const c of callers) frames.push({ kind: "return" }, ...framesOf(c.block, c.path));
       for (const f of frames) if (f.kind !== "return" && !exists(f.block, f.path)) return missing(ctx, f.block, f.path);
@@ -199,6 +202,8 @@ export const makeEngine = (program: BoundProgram, anyRuntime: Runtime.Runtime<ne
           if ((ctx.runFlags & (RUN_EXIT | RUN_DROP)) !== 0) return v;
           const f = frames[i]!;
           if (f.kind === "return") {
+            ctx.callers?.pop();
+            ctx.depth--;
             ctx.runFlags &= ~(RUN_RETURN | RUN_BREAK);
             ctx.rc = v;
             continue;

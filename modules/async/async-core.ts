@@ -96,6 +96,11 @@ export class AsyncCore {
 
   /** ASYNC_SUSPEND in the owning thread: suspend by identity and schedule. */
   suspendHere(d: { readonly [k: string]: unknown }): number {
+    if (d["ms"] === true && !this.msRoom()) {
+      this.stats.refused++;
+      this.log("Warning", "async_ms_*: the millisecond queue of the owning thread is full (10000 waiting)");
+      return -1;
+    }
     const index = d["index"] as number;
     const label = d["label"] as number;
     const s = this.tm.suspendIdent(index, label, {

@@ -5,7 +5,7 @@ import { CoreInfo, ProcessCalls, ProcessGroups, type CoreServices } from "../../
 import type { Json } from "../../core/module/values.ts";
 import { CORE_MAJOR } from "../../core/version.ts";
 import { Tm, tmRef } from "../tm/api.ts";
-import { fromEveryThread, sumStats } from "../tm/threads.ts";
+import { fromEveryThread, sumStats } from "../../core/module/every-thread.ts";
 import { Async, ASYNC_STATS, ASYNC_SUSPEND, AsyncCore, type AsyncLog } from "./async-core.ts";
 import { DATA_TASK, runDataTask } from "./data-tasks.ts";
 import { ASYNC_DATA } from "./faked-request.ts";

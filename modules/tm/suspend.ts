@@ -121,8 +121,10 @@ export const resumeTransaction = (tm: TmCore, index: number, label: number, run:
   tm.unsuspend(t);
   t.firstBranch = t.branches.length;
   t.inRoute = true;
+  t.resumedRuns++;
   tm.stats.resumed++;
   const after = (): 0 => {
+    if (--t.resumedRuns > 0) return 0; // a later resumption of the same transaction is still running
     t.inRoute = false;
     if (t.phase !== "active") return 0;
     if (t.uasStatus < 200 && !t.hasPendingBranch()) {

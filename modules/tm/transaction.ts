@@ -120,6 +120,12 @@ export class Transaction {
   suspended = false;
   /** A failure route or a continuation is running for this transaction. */
   inRoute = false;
+  /**
+   * Resumed runs (t_continue, async) in progress. A resumed route can suspend the transaction again
+   * and be resumed a second time before its own run has ended (async_task_route, a short
+   * async_ms_*): only the last run to end decides whether tm answers 500.
+   */
+  resumedRuns = 0;
 
   avps: AvpStore;
   xavps: XavpStore;
