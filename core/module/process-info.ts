@@ -8,6 +8,9 @@ export type ProcessInfo =
   | { readonly kind: "main"; readonly rank: 0; readonly id: 0 }
   | { readonly kind: "group"; readonly group: string; readonly rank: number; readonly id: number };
 
+/** The group of `children` receiver threads (only when children > 1). */
+export const RECEIVER_GROUP = "receiver";
+
 export const MAIN_PROCESS: ProcessInfo = { kind: "main", rank: 0, id: 0 };
 
 export const processLabel = (p: ProcessInfo): string =>

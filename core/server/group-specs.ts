@@ -1,9 +1,9 @@
 import type { LoadedManifest } from "../manifest/loaded-manifest.ts";
 import { coreGroups } from "../manifest/core-groups.ts";
 import type { ProcessGroupSpec } from "../process/groups.ts";
+import { RECEIVER_GROUP } from "../module/process-info.ts";
 
-/** The group of `children` receiver threads (only when children > 1). */
-export const RECEIVER_GROUP = "receiver";
+export { RECEIVER_GROUP } from "../module/process-info.ts";
 
 /**
  * Every process group the server runs: the `children` receivers (when more than one), the

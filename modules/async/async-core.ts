@@ -47,8 +47,11 @@ export class AsyncCore {
     private readonly log: AsyncLog,
   ) {}
 
-  logWarning(text: string): void {
-    this.log("Warning", text);
+  /** A call that returns false before anything is suspended: counted, and logged when `why` is given. */
+  refuse(why?: string): -1 {
+    this.stats.refused++;
+    if (why !== undefined) this.log("Warning", why);
+    return -1;
   }
 
   /** True when `group` has workers to resume on. */
@@ -56,9 +59,11 @@ export class AsyncCore {
     return this.groups.ids(group).length > 0;
   }
 
-  /** Room for one more millisecond suspension in this thread. */
-  msRoom(): boolean {
-    return this.msQueued < MAX_MS_QUEUE;
+  /** True (refused, logged) when this thread, which owns the transaction, already has MAX_MS_QUEUE millisecond suspensions waiting. */
+  private msFull(how: Resumption): boolean {
+    if (!how.ms || this.msQueued < MAX_MS_QUEUE) return false;
+    this.refuse(`async_ms_*: the millisecond queue of the owning thread is full (${MAX_MS_QUEUE} waiting)`);
+    return true;
   }
 
   /**
@@ -87,6 +92,7 @@ export class AsyncCore {
         ),
       );
     }
+    if (this.msFull(how)) return -1;
     const s = this.tm.suspend(ctx);
     if (s === 1) return this.params.return; // canceled meanwhile: nothing to resume (Kamailio: success too)
     if (typeof s !== "object") return -1;
@@ -96,11 +102,8 @@ export class AsyncCore {
 
   /** ASYNC_SUSPEND in the owning thread: suspend by identity and schedule. */
   suspendHere(d: { readonly [k: string]: unknown }): number {
-    if (d["ms"] === true && !this.msRoom()) {
-      this.stats.refused++;
-      this.log("Warning", "async_ms_*: the millisecond queue of the owning thread is full (10000 waiting)");
-      return -1;
-    }
+    const how: Resumption = { at: d["at"] as unknown as ContinueAt, group: d["group"] as string, ms: d["ms"] === true };
+    if (this.msFull(how)) return -1;
     const index = d["index"] as number;
     const label = d["label"] as number;
     const s = this.tm.suspendIdent(index, label, {
@@ -110,11 +113,7 @@ export class AsyncCore {
     });
     if (s === 1) return this.params.return;
     if (typeof s !== "object") return -1;
-    this.schedule(s.index, s.label, d["delayMs"] as number, {
-      at: d["at"] as unknown as ContinueAt,
-      group: d["group"] as string,
-      ms: d["ms"] === true,
-    });
+    this.schedule(s.index, s.label, d["delayMs"] as number, how);
     return this.params.return;
   }
 

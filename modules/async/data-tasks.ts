@@ -15,11 +15,7 @@ export const pushData = (a: AsyncCore, groups: ProcessGroupsApi, group: string, 
       return 1;
     }),
     Effect.catchAll((e) =>
-      Effect.sync(() => {
-        a.stats.refused++;
-        a.logWarning(`async_task_data: group "${group}" did not take the task: ${e.message}`);
-        return -1;
-      }),
+      Effect.sync(() => a.refuse(`async_task_data: group "${group}" did not take the task: ${e.message}`)),
     ),
   );
 

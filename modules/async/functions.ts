@@ -15,46 +15,34 @@ const core = (ctx: CallContext): AsyncCore => ctx.service(Async);
 /** Checks every suspending function makes first: a faked request (async_task_data's) cannot be suspended. */
 const faked = (a: AsyncCore, ctx: CallContext, name: string): boolean => {
   if (ctx.get(ASYNC_FAKED) !== true) return false;
-  a.stats.refused++;
-  warn(a, `${name}: invalid usage for a faked message (a route run by async_task_data)`);
+  a.refuse(`${name}: invalid usage for a faked message (a route run by async_task_data)`);
   return true;
 };
-
-const warn = (a: AsyncCore, text: string): void => a.logWarning(text);
 
 /** The route named `name`, or undefined (logged) when the config has none. */
 const routeBlock = (a: AsyncCore, ctx: CallContext, fname: string, name: string): string | undefined => {
   const block = `route[${name}]`;
   if (name !== "" && ctx.service(RouteRunner).has(block)) return block;
-  a.stats.refused++;
-  warn(a, `${fname}: route block "${name}" not found`);
+  a.refuse(`${fname}: route block "${name}" not found`);
   return undefined;
 };
 
 /** 1..max, else logged and false. */
 const inRange = (a: AsyncCore, fname: string, v: number, max: number, unit: string): boolean => {
   if (v >= 1 && v <= max) return true;
-  a.stats.refused++;
-  warn(a, `${fname}: ${v <= 0 ? "negative or zero" : "too long a"} ${unit} (${v}): give 1..${max}`);
+  a.refuse(`${fname}: ${v <= 0 ? "negative or zero" : "too long a"} ${unit} (${v}): give 1..${max}`);
   return false;
 };
 
 const noWorkers = (a: AsyncCore): boolean => {
   if (a.params.workers > 0) return false;
-  a.stats.refused++;
-  return true; // logged once at start-up
+  a.refuse(); // logged once at start-up
+  return true;
 };
 
 const noMsTimer = (a: AsyncCore, fname: string): boolean => {
-  if (a.params.ms_timer > 0 && a.canResumeIn(DEFAULT_GROUP)) {
-    if (a.msRoom()) return false;
-    a.stats.refused++;
-    warn(a, `${fname}: the millisecond queue of this thread is full (10000 waiting)`);
-    return true;
-  }
-  a.stats.refused++;
-  warn(
-    a,
+  if (a.params.ms_timer > 0 && a.canResumeIn(DEFAULT_GROUP)) return false;
+  a.refuse(
     a.params.ms_timer > 0
       ? `${fname}: no async task workers run the resumed routes: set async_workers (or an async_workers_group)`
       : `${fname}: the millisecond timer is off: set modparam("async", "ms_timer", 10)`,
@@ -64,9 +52,7 @@ const noMsTimer = (a: AsyncCore, fname: string): boolean => {
 
 const noGroup = (a: AsyncCore, fname: string, group: string): boolean => {
   if (a.canResumeIn(group)) return false;
-  a.stats.refused++;
-  warn(
-    a,
+  a.refuse(
     group === DEFAULT_GROUP
       ? `${fname}: no async task workers: set async_workers (or an async_workers_group)`
       : `${fname}: no async worker group "${group}": define it with async_workers_group="name=${group};workers=1"`,
@@ -83,8 +69,7 @@ const sleepContinuation = (a: AsyncCore, ctx: CallContext, fname: string): Conti
     const after = ctx.continuation();
     if (after !== undefined) return { after };
   }
-  a.stats.refused++;
-  warn(a, `${fname}: cannot be the last action of a block, nor be used inside an expression: there is nothing to continue with`);
+  a.refuse(`${fname}: cannot be the last action of a block, nor be used inside an expression: there is nothing to continue with`);
   return undefined;
 };
 

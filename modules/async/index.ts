@@ -2,12 +2,13 @@ import { Effect, Layer, LogLevel, Runtime } from "effect";
 import { defineModule, pv } from "../../core/module/define-module.ts";
 import type { SipmodError } from "../../core/errors.ts";
 import { CoreInfo, ProcessCalls, ProcessGroups, type CoreServices } from "../../core/module/core-services.ts";
+import { RECEIVER_GROUP } from "../../core/module/process-info.ts";
 import type { Json } from "../../core/module/values.ts";
 import { CORE_MAJOR } from "../../core/version.ts";
 import { Tm, tmRef } from "../tm/api.ts";
 import { fromEveryThread, sumStats } from "../../core/module/every-thread.ts";
 import { Async, ASYNC_STATS, ASYNC_SUSPEND, AsyncCore, type AsyncLog } from "./async-core.ts";
-import { DATA_TASK, runDataTask } from "./data-tasks.ts";
+import { runDataTask } from "./data-tasks.ts";
 import { ASYNC_DATA } from "./faked-request.ts";
 import { asyncFunctions } from "./functions.ts";
 import { ASYNC_GROUP } from "./group.ts";
@@ -17,7 +18,7 @@ export { ASYNC_GROUP } from "./group.ts";
 
 const LEVELS = { Info: LogLevel.Info, Warning: LogLevel.Warning, Error: LogLevel.Error } as const;
 /** Groups whose threads are not async task workers: `$async(gname)` is null there. */
-const NOT_TASK_GROUPS = new Set([ASYNC_GROUP, "receiver"]);
+const NOT_TASK_GROUPS = new Set([ASYNC_GROUP, RECEIVER_GROUP]);
 
 /** This thread's async machinery, with the requests other threads send it. */
 const asyncServices = (params: AsyncParams): Layer.Layer<Async, SipmodError, CoreServices | Tm> =>
@@ -152,5 +153,3 @@ export default defineModule({
         yield* Effect.logWarning("async: workers is 0: async_route and async_sleep will return false").pipe(Effect.annotateLogs("module", "async"));
     }),
 });
-
-export { DATA_TASK };
